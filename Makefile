@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tcpwatch top level. `make` builds the module and the userspace tools;
+# `make demo` and `make check` install what they need, boot Debian's kernel
+# in QEMU and run there (never in the host kernel).
+
+PREFIX ?= /usr/local
+FLAVOUR ?= generic
+
+all: module userspace tests
+
+deps:
+	@scripts/install-deps.sh
+
+module:
+	$(MAKE) -C kmod
+
+module-debug:
+	$(MAKE) -C kmod module-debug
+
+userspace:
+	$(MAKE) -C userspace
+
+tests:
+	$(MAKE) -C tests
+
+check: deps
+	scripts/run-checks.sh --flavour $(FLAVOUR)
+
+demo: deps
+	scripts/demo.sh --flavour $(FLAVOUR)
+
+bench: deps
+	scripts/bench.sh --flavour $(FLAVOUR)
+
+style:
+	$(MAKE) -C kmod style
+
+install: module userspace
+	$(MAKE) -C kmod install
+	$(MAKE) -C userspace install PREFIX=$(PREFIX)
+
+clean:
+	$(MAKE) -C kmod clean
+	$(MAKE) -C userspace clean
+	$(MAKE) -C tests clean
+	rm -rf build
+
+.PHONY: all deps module module-debug userspace tests check demo bench style install clean

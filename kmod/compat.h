@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Everything that differs between kernel versions lives here; this header is
+ * force-included into every file by Kbuild. tcpwatch targets 6.1 (Debian 12).
+ */
+#ifndef _TCPWATCH_COMPAT_H
+#define _TCPWATCH_COMPAT_H
+
+#include <linux/version.h>
+#include <asm/bitsperlong.h>
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
+#error "tcpwatch needs Linux 6.1 or newer"
+#endif
+
+/*
+ * Per-CPU u64 counters are read from other CPUs without u64_stats_sync;
+ * that is only tear-free where a u64 is one machine word.
+ */
+#if BITS_PER_LONG != 64
+#error "tcpwatch needs a 64-bit kernel"
+#endif
+
+#endif /* _TCPWATCH_COMPAT_H */

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpwatch: records the life of every TCP connection. This file only wires
+ * the parts together: data structures first, readers next, probes last, so
+ * that nothing fires before there is somewhere to put it; exit mirrors it.
+ */
+#include <linux/module.h>
+#include <linux/rcupdate.h>
+
+#include "bench.h"
+#include "drain.h"
+#include "hooks.h"
+#include "netlink.h"
+#include "params.h"
+#include "proc.h"
+#include "ring.h"
+#include "stats.h"
+#include "track.h"
+
+static int __init tw_init(void)
+{
+	int err;
+
+	err = tw_ring_init(tw_ring_size);
+	if (err)
+		goto err_ring;
+	err = tw_track_init(tw_max_tracked);
+	if (err)
+		goto err_track;
+	err = tw_stats_init();
+	if (err)
+		goto err_stats;
+	err = tw_nl_init();
+	if (err)
+		goto err_nl;
+	err = tw_drain_init();
+	if (err)
+		goto err_drain;
+	err = tw_proc_init();
+	if (err)
+		goto err_proc;
+	err = tw_hooks_init();
+	if (err)
+		goto err_hooks;
+	tw_bench_run();
+	pr_info("loaded %s: ring_size=%u max_tracked=%u drain_ms=%u\n",
+		TCPWATCH_VERSION, tw_ring_size, tw_max_tracked, tw_drain_ms);
+	return 0;
+
+err_hooks:
+	tw_proc_exit();
+err_proc:
+	tw_drain_exit();
+err_drain:
+	tw_nl_exit();
+err_nl:
+	tw_stats_exit();
+err_stats:
+	rcu_barrier();
+	tw_track_exit();
+err_track:
+	tw_ring_exit();
+err_ring:
+	return err;
+}
+
+static void __exit tw_exit(void)
+{
+	tw_hooks_exit();
+	tw_proc_exit();
+	tw_drain_exit();
+	tw_nl_exit();
+	tw_stats_exit();
+	rcu_barrier();		/* tracked entries freed by call_rcu() */
+	tw_track_exit();
+	tw_ring_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(tw_init);
+module_exit(tw_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Records the life of every TCP connection");
+MODULE_VERSION(TCPWATCH_VERSION);

@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "tcpwatch": requests for aggregates and status,
+ * dumps of listeners, tracked sockets and the rings' recent history, and the
+ * "events" multicast group. The ABI is include/uapi/linux/tcpwatch.h.
+ */
+#include <linux/cpumask.h>
+#include <linux/rtnetlink.h>
+#include <linux/rwsem.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/inet_connection_sock.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "drain.h"
+#include "hooks.h"
+#include "listeners.h"
+#include "netlink.h"
+#include "params.h"
+#include "ring.h"
+#include "stats.h"
+#include "track.h"
+
+enum { TW_MCGRP_EVENTS };
+
+static const struct nla_policy tw_policy[TCPWATCH_A_MAX + 1] = {
+	[TCPWATCH_A_NETNS] = { .type = NLA_U32 },
+};
+
+static struct genl_family tw_family;
+
+static int tw_put_u64(struct sk_buff *skb, int type, u64 value, int pad)
+{
+	return nla_put_u64_64bit(skb, type, value, pad);
+}
+
+/* Fill one event (or, with @nest, one TCPWATCH_A_SOCKET-style body). */
+static int tw_fill_record(struct sk_buff *skb, const struct tw_record *rec)
+{
+	unsigned int alen = rec->family == AF_INET6 ? 16 : 4;
+
+	if (nla_put_u8(skb, TCPWATCH_A_EV_TYPE, rec->type) ||
+	    tw_put_u64(skb, TCPWATCH_A_EV_SEQ, rec->commit - 1, TCPWATCH_A_EV_PAD) ||
+	    nla_put_u32(skb, TCPWATCH_A_EV_CPU, rec->cpu) ||
+	    tw_put_u64(skb, TCPWATCH_A_EV_TS, rec->ts_ns, TCPWATCH_A_EV_PAD))
+		return -EMSGSIZE;
+	if (rec->type == TCPWATCH_EV_LOST)
+		return tw_put_u64(skb, TCPWATCH_A_EV_LOST, rec->lost, TCPWATCH_A_EV_PAD);
+
+	if (nla_put_u8(skb, TCPWATCH_A_EV_SK, rec->sk_kind) ||
+	    tw_put_u64(skb, TCPWATCH_A_EV_COOKIE, rec->cookie, TCPWATCH_A_EV_PAD) ||
+	    nla_put_u32(skb, TCPWATCH_A_EV_NETNS, rec->netns) ||
+	    nla_put_u8(skb, TCPWATCH_A_EV_FAMILY, rec->family) ||
+	    nla_put(skb, TCPWATCH_A_EV_SADDR, alen, rec->saddr) ||
+	    nla_put_u16(skb, TCPWATCH_A_EV_SPORT, rec->sport) ||
+	    nla_put(skb, TCPWATCH_A_EV_DADDR, alen, rec->daddr) ||
+	    nla_put_u16(skb, TCPWATCH_A_EV_DPORT, rec->dport) ||
+	    nla_put_u8(skb, TCPWATCH_A_EV_OLD, rec->oldstate) ||
+	    nla_put_u8(skb, TCPWATCH_A_EV_NEW, rec->newstate))
+		return -EMSGSIZE;
+	if (rec->dwell_ns != TW_DWELL_UNKNOWN &&
+	    tw_put_u64(skb, TCPWATCH_A_EV_DWELL, rec->dwell_ns, TCPWATCH_A_EV_PAD))
+		return -EMSGSIZE;
+	if (rec->pid && (nla_put_u32(skb, TCPWATCH_A_EV_PID, rec->pid) ||
+			 nla_put_string(skb, TCPWATCH_A_EV_COMM, rec->comm)))
+		return -EMSGSIZE;
+	if (rec->reason && nla_put_u8(skb, TCPWATCH_A_EV_REASON, rec->reason))
+		return -EMSGSIZE;
+	if (rec->has_queues &&
+	    (nla_put_u32(skb, TCPWATCH_A_EV_SYN_QUEUE, rec->syn_queue) ||
+	     nla_put_u32(skb, TCPWATCH_A_EV_ACCEPT_QUEUE, rec->accept_queue) ||
+	     nla_put_u32(skb, TCPWATCH_A_EV_BACKLOG, rec->backlog)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Append one TCPWATCH_CMD_EVENT message holding @rec to @skb. */
+static int tw_put_event(struct sk_buff *skb, u32 portid, u32 seq, int flags,
+			const struct tw_record *rec)
+{
+	void *hdr = genlmsg_put(skb, portid, seq, &tw_family, flags,
+				TCPWATCH_CMD_EVENT);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (tw_fill_record(skb, rec)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* Loss markers concern every namespace's records; seqs are per CPU. */
+static bool tw_record_visible(const struct net *net, const struct tw_record *rec)
+{
+	return rec->type == TCPWATCH_EV_LOST || tw_net_visible(net, rec->netns);
+}
+
+static void tw_send_to_net(struct net *net, const struct tw_record *recs,
+			   unsigned int n)
+{
+	struct sk_buff *skb = NULL;
+	unsigned int i = 0;
+
+	while (i < n) {
+		if (!tw_record_visible(net, &recs[i])) {
+			i++;
+			continue;
+		}
+		if (!skb) {
+			skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+			if (!skb)
+				return;
+		}
+		if (!tw_put_event(skb, 0, 0, 0, &recs[i])) {
+			i++;
+			continue;
+		}
+		/* Full: send it (consumed even on error) and start another. */
+		genlmsg_multicast_netns(&tw_family, net, skb, 0, TW_MCGRP_EVENTS,
+					GFP_KERNEL);
+		skb = NULL;
+	}
+	if (skb)
+		genlmsg_multicast_netns(&tw_family, net, skb, 0, TW_MCGRP_EVENTS,
+					GFP_KERNEL);
+}
+
+bool tw_nl_has_listeners(void)
+{
+	bool found = false;
+	struct net *net;
+
+	rcu_read_lock();
+	for_each_net_rcu(net) {
+		if (genl_has_listeners(&tw_family, net, TW_MCGRP_EVENTS)) {
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+void tw_nl_send_events(const struct tw_record *recs, unsigned int n)
+{
+	struct net *net;
+
+	down_read(&net_rwsem);
+	for_each_net(net)
+		if (genl_has_listeners(&tw_family, net, TW_MCGRP_EVENTS))
+			tw_send_to_net(net, recs, n);
+	up_read(&net_rwsem);
+}
+
+/* The netns a request may look at: its own, or (from init_net) any it names. */
+static int tw_request_netns(struct genl_info *info, const struct net *net,
+			    u32 *netns)
+{
+	*netns = 0;
+	if (!info->attrs[TCPWATCH_A_NETNS])
+		return 0;
+	*netns = nla_get_u32(info->attrs[TCPWATCH_A_NETNS]);
+	if (!tw_net_visible(net, *netns)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[TCPWATCH_A_NETNS],
+				    "netns is not visible from the caller's namespace");
+		return -EPERM;
+	}
+	return 0;
+}
+
+static int tw_put_summary(struct sk_buff *skb, const struct tw_summary *sum)
+{
+	struct nlattr *nest, *tr;
+	unsigned int k, i, j;
+
+	nest = nla_nest_start(skb, TCPWATCH_A_STATES);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 1; i < TCPWATCH_NR_STATES; i++)
+		if (tw_put_u64(skb, i, max_t(s64, sum->sockets[i], 0), TCPWATCH_A_PAD))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+
+	nest = nla_nest_start(skb, TCPWATCH_A_TRANSITIONS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (k = 0; k < TCPWATCH_NR_SK_KINDS; k++)
+		for (i = 0; i < TCPWATCH_NR_STATES; i++)
+			for (j = 0; j < TCPWATCH_NR_STATES; j++) {
+				u64 count = sum->transitions[k][i][j];
+
+				if (!count)
+					continue;
+				tr = nla_nest_start(skb, TCPWATCH_A_TRANSITION);
+				if (!tr || nla_put_u8(skb, TCPWATCH_A_TR_SK, k) ||
+				    nla_put_u8(skb, TCPWATCH_A_TR_OLD, i) ||
+				    nla_put_u8(skb, TCPWATCH_A_TR_NEW, j) ||
+				    tw_put_u64(skb, TCPWATCH_A_TR_COUNT, count,
+					       TCPWATCH_A_TR_PAD))
+					return -EMSGSIZE;
+				nla_nest_end(skb, tr);
+			}
+	nla_nest_end(skb, nest);
+
+	nest = nla_nest_start(skb, TCPWATCH_A_TIMEWAIT);
+	if (!nest ||
+	    tw_put_u64(skb, TCPWATCH_A_TW_CURRENT, max_t(s64, sum->sockets[TCP_TIME_WAIT], 0),
+		       TCPWATCH_A_TW_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_TW_ENTERED, sum->tw_entered, TCPWATCH_A_TW_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_TW_ENDED, sum->tw_ended, TCPWATCH_A_TW_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+
+	nest = nla_nest_start(skb, TCPWATCH_A_DWELL);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < TCPWATCH_NR_STATES; i++) {
+		if (!memchr_inv(sum->dwell[i], 0, sizeof(sum->dwell[i])))
+			continue;
+		tr = nla_nest_start(skb, TCPWATCH_A_DWELL_STATE);
+		if (!tr || nla_put_u8(skb, TCPWATCH_A_DW_STATE, i) ||
+		    nla_put_64bit(skb, TCPWATCH_A_DW_BUCKETS, sizeof(sum->dwell[i]),
+				  sum->dwell[i], TCPWATCH_A_DW_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, tr);
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int tw_put_events_totals(struct sk_buff *skb, u64 written, u64 lost)
+{
+	struct nlattr *nest = nla_nest_start(skb, TCPWATCH_A_EVENTS);
+
+	if (!nest ||
+	    tw_put_u64(skb, TCPWATCH_A_EVS_WRITTEN, written, TCPWATCH_A_EVS_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_EVS_LOST, lost, TCPWATCH_A_EVS_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Reply to @info with a message that @fill writes; @size is a hint. */
+static int tw_reply(struct genl_info *info, u8 cmd, size_t size,
+		    int (*fill)(struct sk_buff *skb, void *arg), void *arg)
+{
+	struct sk_buff *skb = genlmsg_new(size, GFP_KERNEL);
+	void *hdr;
+	int err;
+
+	if (!skb)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(skb, info, &tw_family, 0, cmd);
+	if (!hdr) {
+		err = -EMSGSIZE;
+		goto err_free;
+	}
+	err = fill(skb, arg);
+	if (err)
+		goto err_free;
+	genlmsg_end(skb, hdr);
+	return genlmsg_reply(skb, info);
+
+err_free:
+	nlmsg_free(skb);
+	if (err == -EMSGSIZE)
+		NL_SET_ERR_MSG(info->extack, "reply does not fit in a message");
+	return err;
+}
+
+static int tw_fill_summary(struct sk_buff *skb, void *arg)
+{
+	const struct tw_summary *sum = arg;
+
+	return tw_put_summary(skb, sum) ?:
+	       tw_put_events_totals(skb, sum->events_written, sum->events_lost);
+}
+
+static int tw_cmd_get_summary(struct sk_buff *skb, struct genl_info *info)
+{
+	struct net *net = genl_info_net(info);
+	struct tw_summary *sum;
+	u32 netns;
+	int err;
+
+	err = tw_request_netns(info, net, &netns);
+	if (err)
+		return err;
+	sum = kvmalloc(sizeof(*sum), GFP_KERNEL);
+	if (!sum)
+		return -ENOMEM;
+	tw_stats_sum(net, netns, sum);
+	err = tw_reply(info, TCPWATCH_CMD_GET_SUMMARY, 64 * 1024, tw_fill_summary, sum);
+	kvfree(sum);
+	return err;
+}
+
+static int tw_fill_status(struct sk_buff *skb, void *arg)
+{
+	struct nlattr *nest, *item;
+	unsigned int cpu, i;
+	u64 written, lost, missed;
+	const char *name;
+	bool attached;
+
+	if (nla_put_string(skb, TCPWATCH_A_VERSION, TCPWATCH_VERSION) ||
+	    nla_put_u32(skb, TCPWATCH_A_RING_SIZE, tw_ring_mask + 1) ||
+	    nla_put_u32(skb, TCPWATCH_A_TRACK_MAX, tw_track_max()) ||
+	    nla_put_u32(skb, TCPWATCH_A_TRACK_USED, tw_track_used()) ||
+	    tw_put_u64(skb, TCPWATCH_A_TRACK_FAILED, tw_track_failed(), TCPWATCH_A_PAD))
+		return -EMSGSIZE;
+
+	nest = nla_nest_start(skb, TCPWATCH_A_PROBES);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; tw_hook_info(i, &name, &attached, &missed); i++) {
+		item = nla_nest_start(skb, TCPWATCH_A_PROBE);
+		if (!item || nla_put_string(skb, TCPWATCH_A_PROBE_NAME, name) ||
+		    nla_put_u8(skb, TCPWATCH_A_PROBE_ATTACHED, attached) ||
+		    tw_put_u64(skb, TCPWATCH_A_PROBE_MISSED, missed, TCPWATCH_A_PROBE_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, item);
+	}
+	nla_nest_end(skb, nest);
+
+	nest = nla_nest_start(skb, TCPWATCH_A_CPUS);
+	if (!nest)
+		return -EMSGSIZE;
+	for_each_possible_cpu(cpu) {
+		item = nla_nest_start(skb, TCPWATCH_A_CPU);
+		if (!item || nla_put_u32(skb, TCPWATCH_A_CPU_ID, cpu) ||
+		    tw_put_u64(skb, TCPWATCH_A_CPU_WRITTEN, tw_ring_head(cpu),
+			       TCPWATCH_A_CPU_PAD) ||
+		    tw_put_u64(skb, TCPWATCH_A_CPU_LOST, tw_drain_lost(cpu),
+			       TCPWATCH_A_CPU_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, item);
+	}
+	nla_nest_end(skb, nest);
+
+	tw_drain_totals(&written, &lost);
+	return tw_put_events_totals(skb, written, lost);
+}
+
+static int tw_cmd_get_status(struct sk_buff *skb, struct genl_info *info)
+{
+	return tw_reply(info, TCPWATCH_CMD_GET_STATUS, NLMSG_GOODSIZE,
+			tw_fill_status, NULL);
+}
+
+/* Dump cursors in netlink_callback::args. */
+enum { TW_CB_NETNS, TW_CB_INDEX, TW_CB_CPU, TW_CB_POS, TW_CB_END };
+
+static int tw_dump_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nlattr *attr = info->attrs[TCPWATCH_A_NETNS];
+	u32 netns = attr ? nla_get_u32(attr) : 0;
+
+	if (netns && !tw_net_visible(sock_net(cb->skb->sk), netns)) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, attr,
+				    "netns is not visible from the caller's namespace");
+		return -EPERM;
+	}
+	memset(cb->args, 0, sizeof(cb->args));
+	cb->args[TW_CB_NETNS] = netns;
+	return 0;
+}
+
+static bool tw_dump_wants(struct netlink_callback *cb, u32 netns)
+{
+	return tw_net_visible(sock_net(cb->skb->sk), netns) &&
+	       (!cb->args[TW_CB_NETNS] || cb->args[TW_CB_NETNS] == netns);
+}
+
+static int tw_put_listener(struct sk_buff *skb, struct netlink_callback *cb,
+			   const struct tw_listener_view *v)
+{
+	const struct tw_track *t = &v->t;
+	unsigned int alen = t->family == AF_INET6 ? 16 : 4;
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &tw_family, NLM_F_MULTI, TCPWATCH_CMD_GET_LISTENERS);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, TCPWATCH_A_LISTENER);
+	if (!nest ||
+	    nla_put_u32(skb, TCPWATCH_A_LS_NETNS, t->netns) ||
+	    nla_put_u8(skb, TCPWATCH_A_LS_FAMILY, t->family) ||
+	    nla_put(skb, TCPWATCH_A_LS_ADDR, alen, t->saddr) ||
+	    nla_put_u16(skb, TCPWATCH_A_LS_PORT, t->sport) ||
+	    nla_put_u32(skb, TCPWATCH_A_LS_SYN_QUEUE, v->syn_queue) ||
+	    nla_put_u32(skb, TCPWATCH_A_LS_SYN_QUEUE_PEAK, t->syn_queue_peak) ||
+	    nla_put_u32(skb, TCPWATCH_A_LS_ACCEPT_QUEUE, v->accept_queue) ||
+	    nla_put_u32(skb, TCPWATCH_A_LS_ACCEPT_QUEUE_PEAK, t->accept_queue_peak) ||
+	    nla_put_u32(skb, TCPWATCH_A_LS_BACKLOG, v->backlog) ||
+	    tw_put_u64(skb, TCPWATCH_A_LS_OVERFLOWS, t->overflows, TCPWATCH_A_LS_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_LS_SYN_DROPS, t->syn_drops, TCPWATCH_A_LS_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_LS_SYNCOOKIES, t->syncookies, TCPWATCH_A_LS_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_LS_COOKIE, t->cookie, TCPWATCH_A_LS_PAD) ||
+	    nla_put_u32(skb, TCPWATCH_A_LS_PID, t->pid) ||
+	    nla_put_string(skb, TCPWATCH_A_LS_COMM, t->comm)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int tw_dump_listeners(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned int idx = cb->args[TW_CB_INDEX];
+	struct tw_listener_view v;
+
+	for (; tw_listener_next(&idx, &v); idx++) {
+		if (!tw_dump_wants(cb, v.t.netns))
+			continue;
+		if (tw_put_listener(skb, cb, &v))
+			break;
+	}
+	cb->args[TW_CB_INDEX] = idx;
+	return skb->len;
+}
+
+static int tw_put_socket(struct sk_buff *skb, struct netlink_callback *cb,
+			 const struct tw_track *t, u64 now)
+{
+	unsigned int alen = t->family == AF_INET6 ? 16 : 4;
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &tw_family, NLM_F_MULTI, TCPWATCH_CMD_GET_SOCKETS);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, TCPWATCH_A_SOCKET);
+	if (!nest ||
+	    nla_put_u8(skb, TCPWATCH_A_EV_SK, t->kind) ||
+	    tw_put_u64(skb, TCPWATCH_A_EV_COOKIE, t->cookie, TCPWATCH_A_EV_PAD) ||
+	    nla_put_u32(skb, TCPWATCH_A_EV_NETNS, t->netns) ||
+	    nla_put_u8(skb, TCPWATCH_A_EV_FAMILY, t->family) ||
+	    nla_put(skb, TCPWATCH_A_EV_SADDR, alen, t->saddr) ||
+	    nla_put_u16(skb, TCPWATCH_A_EV_SPORT, t->sport) ||
+	    nla_put(skb, TCPWATCH_A_EV_DADDR, alen, t->daddr) ||
+	    nla_put_u16(skb, TCPWATCH_A_EV_DPORT, t->dport) ||
+	    nla_put_u8(skb, TCPWATCH_A_EV_NEW, t->state) ||
+	    tw_put_u64(skb, TCPWATCH_A_EV_AGE, now - t->since_ns, TCPWATCH_A_EV_PAD) ||
+	    nla_put_u32(skb, TCPWATCH_A_EV_PID, t->pid) ||
+	    nla_put_string(skb, TCPWATCH_A_EV_COMM, t->comm)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int tw_dump_sockets(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	u64 now = ktime_get_ns();
+	unsigned int idx;
+
+	for (idx = cb->args[TW_CB_INDEX]; idx < tw_track_max(); idx++) {
+		struct tw_track t;
+
+		if (!tw_track_snapshot(idx, &t) || !tw_dump_wants(cb, t.netns))
+			continue;
+		if (tw_put_socket(skb, cb, &t, now))
+			break;
+	}
+	cb->args[TW_CB_INDEX] = idx;
+	return skb->len;
+}
+
+/*
+ * The rings' recent history, CPU by CPU. Each CPU's end is fixed when the
+ * dump reaches it, so a busy CPU cannot keep the dump going for ever.
+ */
+static int tw_dump_events(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	u64 size = tw_ring_mask + 1ULL;
+	struct tw_record rec;
+	unsigned int cpu;
+
+	for (cpu = cb->args[TW_CB_CPU]; cpu < nr_cpu_ids; cpu++) {
+		if (!cpu_possible(cpu))
+			continue;
+		if (!cb->args[TW_CB_END]) {
+			u64 head = tw_ring_head(cpu);
+
+			cb->args[TW_CB_END] = head + 1;	/* 0 means "not set" */
+			cb->args[TW_CB_POS] = head > size ? head - size : 0;
+		}
+		for (; cb->args[TW_CB_POS] + 1 < cb->args[TW_CB_END]; cb->args[TW_CB_POS]++) {
+			enum tw_ring_read res = tw_ring_read(cpu, cb->args[TW_CB_POS], &rec);
+
+			if (res == TW_RING_PENDING)
+				break;	/* the live stream will carry it */
+			if (res == TW_RING_GONE || !tw_dump_wants(cb, rec.netns))
+				continue;
+			if (tw_put_event(skb, NETLINK_CB(cb->skb).portid,
+					 cb->nlh->nlmsg_seq, NLM_F_MULTI, &rec)) {
+				cb->args[TW_CB_CPU] = cpu;
+				return skb->len;
+			}
+		}
+		cb->args[TW_CB_END] = 0;
+	}
+	cb->args[TW_CB_CPU] = cpu;
+	return skb->len;
+}
+
+static const struct genl_ops tw_ops[] = {
+	{
+		.cmd = TCPWATCH_CMD_GET_SUMMARY,
+		.doit = tw_cmd_get_summary,
+	},
+	{
+		.cmd = TCPWATCH_CMD_GET_STATUS,
+		.doit = tw_cmd_get_status,
+	},
+	{
+		.cmd = TCPWATCH_CMD_GET_LISTENERS,
+		.start = tw_dump_start,
+		.dumpit = tw_dump_listeners,
+	},
+	{
+		.cmd = TCPWATCH_CMD_GET_SOCKETS,
+		.start = tw_dump_start,
+		.dumpit = tw_dump_sockets,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = TCPWATCH_CMD_EVENT,
+		.start = tw_dump_start,
+		.dumpit = tw_dump_events,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group tw_mcgrps[] = {
+	[TW_MCGRP_EVENTS] = {
+		.name = TCPWATCH_MCGRP_EVENTS,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static struct genl_family tw_family = {
+	.name = TCPWATCH_GENL_NAME,
+	.version = TCPWATCH_GENL_VERSION,
+	.maxattr = TCPWATCH_A_MAX,
+	.policy = tw_policy,
+	.netnsok = true,
+	.module = THIS_MODULE,
+	.ops = tw_ops,
+	.n_ops = ARRAY_SIZE(tw_ops),
+	.resv_start_op = TCPWATCH_CMD_GET_SUMMARY,	/* all ops strict */
+	.mcgrps = tw_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(tw_mcgrps),
+};
+
+int tw_nl_init(void)
+{
+	return genl_register_family(&tw_family);
+}
+
+void tw_nl_exit(void)
+{
+	genl_unregister_family(&tw_family);
+}

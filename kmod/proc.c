@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/tcpwatch/summary. A reader sees the namespace it lives in; one in
+ * init_net sees every namespace, like the netlink summary.
+ */
+#include <linux/nsproxy.h>
+#include <linux/proc_fs.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <net/tcp_states.h>
+
+#include "listeners.h"
+#include "proc.h"
+#include "states.h"
+#include "stats.h"
+
+static struct proc_dir_entry *proc_dir;
+
+static void tw_format_addr(char *buf, size_t len, const struct tw_track *t)
+{
+	if (t->family == AF_INET6)
+		snprintf(buf, len, "[%pI6c]:%u", t->saddr, t->sport);
+	else
+		snprintf(buf, len, "%pI4:%u", t->saddr, t->sport);
+}
+
+static void tw_show_listeners(struct seq_file *m, const struct net *viewer)
+{
+	struct tw_listener_view v;
+	unsigned int idx = 0;
+
+	seq_puts(m, "\nlisteners:\n");
+	seq_printf(m, "  %-10s %-24s %9s %9s %7s %9s %9s  %s\n", "netns", "local",
+		   "synq/peak", "accq/peak", "backlog", "overflows", "syn_drops",
+		   "owner");
+	for (; tw_listener_next(&idx, &v); idx++) {
+		char synq[24], accq[24], local[56];
+
+		if (!tw_net_visible(viewer, v.t.netns))
+			continue;
+		snprintf(synq, sizeof(synq), "%u/%u", v.syn_queue, v.t.syn_queue_peak);
+		snprintf(accq, sizeof(accq), "%u/%u", v.accept_queue,
+			 v.t.accept_queue_peak);
+		tw_format_addr(local, sizeof(local), &v.t);
+		seq_printf(m, "  %-10u %-24s %9s %9s %7u %9llu %9llu  %u/%s\n",
+			   v.t.netns, local, synq, accq, v.backlog, v.t.overflows,
+			   v.t.syn_drops, v.t.pid, v.t.comm);
+	}
+}
+
+static int tw_summary_show(struct seq_file *m, void *v)
+{
+	struct net *viewer = current->nsproxy->net_ns;
+	struct tw_summary *sum;
+	unsigned int k, i, j;
+
+	sum = kvmalloc(sizeof(*sum), GFP_KERNEL);
+	if (!sum)
+		return -ENOMEM;
+	tw_stats_sum(viewer, 0, sum);
+
+	seq_printf(m, "tcpwatch %s, %s\n\nsockets by state:\n", TCPWATCH_VERSION,
+		   net_eq(viewer, &init_net) ? "all network namespaces" :
+					       "this network namespace");
+	for (i = 1; i < TCPWATCH_NR_STATES; i++)
+		seq_printf(m, "  %-13s %10lld\n", tw_state_name(i),
+			   max_t(s64, sum->sockets[i], 0));
+
+	seq_printf(m, "\ntransitions:\n  %-9s %-13s %-13s %10s\n", "sk", "old",
+		   "new", "count");
+	for (k = 0; k < TCPWATCH_NR_SK_KINDS; k++)
+		for (i = 0; i < TCPWATCH_NR_STATES; i++)
+			for (j = 0; j < TCPWATCH_NR_STATES; j++)
+				if (sum->transitions[k][i][j])
+					seq_printf(m, "  %-9s %-13s %-13s %10llu\n",
+						   tw_sk_kind_name(k), tw_state_name(i),
+						   tw_state_name(j),
+						   sum->transitions[k][i][j]);
+
+	seq_printf(m, "\ntimewait: current %lld entered %llu ended %llu\n",
+		   max_t(s64, sum->sockets[TCP_TIME_WAIT], 0), sum->tw_entered,
+		   sum->tw_ended);
+	tw_show_listeners(m, viewer);
+	seq_printf(m, "\nevents: written %llu lost %llu\n", sum->events_written,
+		   sum->events_lost);
+	kvfree(sum);
+	return 0;
+}
+
+int tw_proc_init(void)
+{
+	proc_dir = proc_mkdir("tcpwatch", NULL);
+	if (!proc_dir)
+		return -ENOMEM;
+	if (!proc_create_single("summary", 0444, proc_dir, tw_summary_show)) {
+		proc_remove(proc_dir);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void tw_proc_exit(void)
+{
+	proc_remove(proc_dir);	/* waits for readers still inside */
+}

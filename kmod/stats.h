@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _TCPWATCH_STATS_H
+#define _TCPWATCH_STATS_H
+
+#include <linux/percpu.h>
+#include <linux/tcpwatch.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+/*
+ * Exact aggregates of one network namespace, one copy per CPU: the hot path
+ * only ever touches its own CPU's copy with this_cpu_*() operations, which
+ * are safe against a softirq interrupting a process-context update.
+ */
+struct tw_stats {
+	long sockets[TCPWATCH_NR_STATES];	/* summed over CPUs: now */
+	u64 transitions[TCPWATCH_NR_SK_KINDS][TCPWATCH_NR_STATES][TCPWATCH_NR_STATES];
+	u64 dwell[TCPWATCH_NR_STATES][TCPWATCH_DWELL_BUCKETS];
+	u64 tw_entered;
+	u64 tw_ended;
+};
+
+struct tw_net {
+	struct tw_stats __percpu *stats;	/* NULL once the netns is dying */
+	struct tw_stats __percpu *alloc;	/* what tw_net_exit() frees */
+};
+
+/* The sum over CPUs (and namespaces) that readers report. */
+struct tw_summary {
+	s64 sockets[TCPWATCH_NR_STATES];
+	u64 transitions[TCPWATCH_NR_SK_KINDS][TCPWATCH_NR_STATES][TCPWATCH_NR_STATES];
+	u64 dwell[TCPWATCH_NR_STATES][TCPWATCH_DWELL_BUCKETS];
+	u64 tw_entered;
+	u64 tw_ended;
+	u64 events_written;
+	u64 events_lost;
+};
+
+extern unsigned int tw_net_id;
+
+/* For the hot path: NULL when the namespace is being dismantled. */
+static __always_inline struct tw_stats __percpu *tw_stats_of(const struct net *net)
+{
+	struct tw_net *twn = net_generic(net, tw_net_id);
+
+	return READ_ONCE(twn->stats);
+}
+
+int tw_stats_init(void);
+void tw_stats_exit(void);
+
+/* A reader in @viewer's netns: init_net sees all namespaces, others their own. */
+bool tw_net_visible(const struct net *viewer, u32 netns);
+/* Fill @sum for @viewer; @netns != 0 narrows init_net's view to one netns. */
+void tw_stats_sum(const struct net *viewer, u32 netns, struct tw_summary *sum);
+
+#endif

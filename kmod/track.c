@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-socket tracking: an rhashtable sized at load so that an insert never
+ * allocates or resizes, over a preallocated pool of entries. Probes may not
+ * call the allocator (PREEMPT_RT), so entries come from a lock-free stack and
+ * go back to it one RCU grace period after removal, when no lookup can still
+ * hold them.
+ */
+#include <linux/hash.h>
+#include <linux/percpu_counter.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "track.h"
+
+static struct tw_track *pool;
+static unsigned int pool_size;
+/* Free stack: low 32 bits index + 1 (0 = empty), high 32 bits ABA tag. */
+static u64 free_head;
+static atomic_t used = ATOMIC_INIT(0);
+static atomic64_t failed = ATOMIC64_INIT(0);
+static struct rhashtable table;
+
+static u32 tw_key_hash(const void *data, u32 len, u32 seed)
+{
+	return hash_ptr(*(void *const *)data, 32) ^ seed;
+}
+
+static struct rhashtable_params params = {
+	.key_len = sizeof(void *),
+	.key_offset = offsetof(struct tw_track, key),
+	.head_offset = offsetof(struct tw_track, node),
+	.hashfn = tw_key_hash,
+	.automatic_shrinking = false,
+};
+
+static void free_push(struct tw_track *t)
+{
+	u64 old = READ_ONCE(free_head), new;
+
+	do {
+		t->next_free = (u32)old;
+		new = ((old >> 32) + 1) << 32 | (u32)(t - pool + 1);
+	} while (!try_cmpxchg64(&free_head, &old, new));
+}
+
+static struct tw_track *free_pop(void)
+{
+	u64 old = READ_ONCE(free_head), new;
+	struct tw_track *t;
+
+	do {
+		if (!(u32)old)
+			return NULL;
+		t = &pool[(u32)old - 1];
+		new = ((old >> 32) + 1) << 32 | READ_ONCE(t->next_free);
+	} while (!try_cmpxchg64(&free_head, &old, new));
+	return t;
+}
+
+int tw_track_init(unsigned int max)
+{
+	unsigned int i;
+	int err;
+
+	pool = vzalloc(array_size(max, sizeof(*pool)));
+	if (!pool)
+		return -ENOMEM;
+	pool_size = max;
+	for (i = max; i-- > 0;)
+		free_push(&pool[i]);
+
+	/* One bucket table for @max entries that never grows: no allocation. */
+	params.nelem_hint = max;
+	params.max_size = roundup_pow_of_two(max * 4 / 3);
+	err = rhashtable_init(&table, &params);
+	if (err) {
+		vfree(pool);
+		pool = NULL;
+	}
+	return err;
+}
+
+void tw_track_exit(void)
+{
+	/* Callers have unhooked every probe and waited for call_rcu()s. */
+	rhashtable_destroy(&table);
+	vfree(pool);
+	pool = NULL;
+}
+
+struct tw_track *tw_track_lookup(const void *key)
+{
+	return rhashtable_lookup_fast(&table, &key, params);
+}
+
+struct tw_track *tw_track_add(const void *key)
+{
+	struct tw_track *t = free_pop();
+
+	if (unlikely(!t)) {
+		atomic64_inc(&failed);
+		return NULL;
+	}
+	t->key = key;
+	t->cookie = 0;
+	t->pid = 0;
+	t->comm[0] = '\0';
+	t->syn_queue_peak = 0;
+	t->accept_queue_peak = 0;
+	t->overflows = 0;
+	t->syn_drops = 0;
+	t->syncookies = 0;
+	if (unlikely(rhashtable_insert_fast(&table, &t->node, params))) {
+		atomic64_inc(&failed);
+		free_push(t);
+		return NULL;
+	}
+	smp_store_release(&t->gen, t->gen + 1);	/* odd: in use */
+	atomic_inc(&used);
+	return t;
+}
+
+static void tw_track_free_rcu(struct rcu_head *head)
+{
+	free_push(container_of(head, struct tw_track, rcu));
+}
+
+void tw_track_del(struct tw_track *t)
+{
+	if (rhashtable_remove_fast(&table, &t->node, params))
+		return;		/* someone else removed it */
+	smp_store_release(&t->gen, t->gen + 1);	/* even: free */
+	atomic_dec(&used);
+	call_rcu(&t->rcu, tw_track_free_rcu);
+}
+
+void tw_track_set_owner(struct tw_track *t, struct task_struct *task)
+{
+	/*
+	 * get_task_comm() takes task_lock(), a sleeping lock on PREEMPT_RT;
+	 * the sched tracepoints copy ->comm unlocked the same way.
+	 */
+	t->pid = task_tgid_nr(task);
+	memcpy(t->comm, task->comm, TASK_COMM_LEN);
+	t->comm[TASK_COMM_LEN - 1] = '\0';
+}
+
+unsigned int tw_track_max(void)
+{
+	return pool_size;
+}
+
+unsigned int tw_track_used(void)
+{
+	return atomic_read(&used);
+}
+
+u64 tw_track_failed(void)
+{
+	return atomic64_read(&failed);
+}
+
+struct tw_track *tw_track_at(unsigned int idx)
+{
+	struct tw_track *t = &pool[idx];
+
+	return smp_load_acquire(&t->gen) & 1 ? t : NULL;
+}
+
+bool tw_track_snapshot(unsigned int idx, struct tw_track *out)
+{
+	const struct tw_track *t = &pool[idx];
+	u32 gen = smp_load_acquire(&t->gen);
+
+	if (!(gen & 1))
+		return false;
+	memcpy(out, t, sizeof(*out));
+	smp_rmb();	/* the copy is complete before gen is re-read */
+	return READ_ONCE(t->gen) == gen;
+}

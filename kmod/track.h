@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _TCPWATCH_TRACK_H
+#define _TCPWATCH_TRACK_H
+
+#include <linux/rhashtable-types.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+
+/*
+ * What tcpwatch remembers about one live socket (full, request or timewait):
+ * when it entered its state and who owns it. Keyed by the kernel object's
+ * address, which never leaves the module.
+ */
+struct tw_track {
+	struct rhash_head node;
+	const void *key;		/* struct sock / request_sock / tw sock */
+	u64 cookie;
+	u64 since_ns;			/* entered @state at this time */
+	u32 gen;			/* odd while in use; see tw_track_snapshot() */
+	u32 netns;
+	u32 pid;
+	u8 state;
+	u8 kind;			/* enum tcpwatch_sk_kind */
+	u8 family;
+	char comm[TASK_COMM_LEN];
+	u8 saddr[16];
+	u8 daddr[16];
+	u16 sport;
+	u16 dport;
+	/* Listener accounting (kind full, state LISTEN). */
+	u32 syn_queue_peak;
+	u32 accept_queue_peak;
+	u64 overflows;
+	u64 syn_drops;
+	u64 syncookies;
+	struct rcu_head rcu;
+	u32 next_free;			/* pool free list, index + 1 */
+};
+
+int tw_track_init(unsigned int max);
+void tw_track_exit(void);
+
+struct tw_track *tw_track_lookup(const void *key);
+struct tw_track *tw_track_add(const void *key);
+void tw_track_del(struct tw_track *t);
+void tw_track_set_owner(struct tw_track *t, struct task_struct *task);
+
+/* Statistics of the pool, for status. */
+unsigned int tw_track_max(void);
+unsigned int tw_track_used(void);
+u64 tw_track_failed(void);
+
+/* Consistent copy of pool entry @idx, false if it is not in use. */
+bool tw_track_snapshot(unsigned int idx, struct tw_track *out);
+/* The live entry at @idx if in use, under rcu_read_lock(); else NULL. */
+struct tw_track *tw_track_at(unsigned int idx);
+
+#endif
