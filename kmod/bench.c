@@ -50,12 +50,12 @@ static noinline void tw_bench_rb(struct trace_buffer *rb)
 	}
 }
 
-#define TW_BENCH(label, n, stmt) do {					\
+#define TW_BENCH(label, stmt) do {					\
 	u64 t0 = ktime_get_ns(), i;					\
-	for (i = 0; i < (n); i++)					\
+	for (i = 0; i < bench; i++)					\
 		stmt;							\
 	pr_info("bench: %-8s %llu ns/event over %u events\n", label,	\
-		div_u64(ktime_get_ns() - t0, n), n);			\
+		div_u64(ktime_get_ns() - t0, bench), bench);		\
 } while (0)
 
 void tw_bench_run(void)
@@ -72,14 +72,14 @@ void tw_bench_run(void)
 	rb = ring_buffer_alloc(1 << 20, RB_FL_OVERWRITE);
 
 	preempt_disable();	/* as in a tracepoint handler */
-	TW_BENCH("loop", bench, barrier());
-	TW_BENCH("empty", bench, tw_bench_empty(NULL, sk, TCP_ESTABLISHED, TCP_FIN_WAIT1));
-	TW_BENCH("ring", bench, tw_bench_ring());
+	TW_BENCH("loop", barrier());
+	TW_BENCH("empty", tw_bench_empty(NULL, sk, TCP_ESTABLISHED, TCP_FIN_WAIT1));
+	TW_BENCH("ring", tw_bench_ring());
 	if (rb)
-		TW_BENCH("rb", bench, tw_bench_rb(rb));
+		TW_BENCH("rb", tw_bench_rb(rb));
 	/* A tracked socket moving between two states, as in a busy host. */
 	tw_observe_full(sk, TCP_CLOSE, TCP_SYN_SENT);
-	TW_BENCH("observe", bench,
+	TW_BENCH("observe",
 		 tw_observe_full(sk, i & 1 ? TCP_FIN_WAIT1 : TCP_ESTABLISHED,
 				 i & 1 ? TCP_ESTABLISHED : TCP_FIN_WAIT1));
 	tw_observe_full(sk, TCP_ESTABLISHED, TCP_CLOSE);

@@ -6,12 +6,7 @@
 #ifndef _TCPWATCH_COMPAT_H
 #define _TCPWATCH_COMPAT_H
 
-#include <linux/version.h>
 #include <asm/bitsperlong.h>
-
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
-#error "tcpwatch needs Linux 6.1 or newer"
-#endif
 
 /*
  * Per-CPU u64 counters are read from other CPUs without u64_stats_sync;

@@ -98,7 +98,7 @@ static void tw_drain_work(struct work_struct *work)
 		tw_drain_cpu(cpu, listening);
 	tw_drain_flush();
 	queue_delayed_work(system_power_efficient_wq, &drain_work,
-			   msecs_to_jiffies(tw_drain_ms));
+			   msecs_to_jiffies(tw_drain_ms.value));
 }
 
 int tw_drain_init(void)
@@ -108,7 +108,7 @@ int tw_drain_init(void)
 		return -ENOMEM;
 	INIT_DELAYED_WORK(&drain_work, tw_drain_work);
 	queue_delayed_work(system_power_efficient_wq, &drain_work,
-			   msecs_to_jiffies(tw_drain_ms));
+			   msecs_to_jiffies(tw_drain_ms.value));
 	return 0;
 }
 

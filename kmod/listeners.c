@@ -33,7 +33,8 @@ bool tw_listener_next(unsigned int *idx, struct tw_listener_view *v)
 		v->syn_queue = inet_csk_reqsk_queue_len(sk);
 		v->accept_queue = READ_ONCE(sk->sk_ack_backlog);
 		v->backlog = READ_ONCE(sk->sk_max_ack_backlog);
-		smp_rmb();	/* the socket was read before gen is re-read */
+		/* The socket was read before gen is re-read. */
+		smp_rmb();
 		if (READ_ONCE(live->gen) != gen || READ_ONCE(live->state) != TCP_LISTEN) {
 			rcu_read_unlock();
 			continue;

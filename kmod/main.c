@@ -21,10 +21,10 @@ static int __init tw_init(void)
 {
 	int err;
 
-	err = tw_ring_init(tw_ring_size);
+	err = tw_ring_init(tw_ring_size.value);
 	if (err)
 		goto err_ring;
-	err = tw_track_init(tw_max_tracked);
+	err = tw_track_init(tw_max_tracked.value);
 	if (err)
 		goto err_track;
 	err = tw_stats_init();
@@ -44,7 +44,7 @@ static int __init tw_init(void)
 		goto err_hooks;
 	tw_bench_run();
 	pr_info("loaded %s: ring_size=%u max_tracked=%u drain_ms=%u\n",
-		TCPWATCH_VERSION, tw_ring_size, tw_max_tracked, tw_drain_ms);
+		TCPWATCH_VERSION, tw_ring_size.value, tw_max_tracked.value, tw_drain_ms.value);
 	return 0;
 
 err_hooks:

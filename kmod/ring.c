@@ -61,6 +61,7 @@ enum tw_ring_read tw_ring_read(unsigned int cpu, u64 pos, struct tw_record *out)
 
 	if (head - pos > tw_ring_mask + 1ULL)
 		return TW_RING_GONE;
+	/* Pairs with tw_ring_commit(): fields are read after commit. */
 	before = smp_load_acquire(&rec->commit);
 	/* 0 or an older generation: reserved, not yet written */
 	if (before < pos + 1)
@@ -68,7 +69,8 @@ enum tw_ring_read tw_ring_read(unsigned int cpu, u64 pos, struct tw_record *out)
 	if (before > pos + 1)
 		return TW_RING_GONE;
 	memcpy(out, rec, sizeof(*out));
-	smp_rmb();	/* the copy is complete before commit is re-read */
+	/* The copy is complete before commit is re-read. */
+	smp_rmb();
 	after = READ_ONCE(rec->commit);
 	return after == before ? TW_RING_OK : TW_RING_GONE;
 }

@@ -67,13 +67,15 @@ static __always_inline struct tw_record *tw_ring_reserve(u64 *seq)
 	struct tw_record *rec = &ring->slots[pos & tw_ring_mask];
 
 	WRITE_ONCE(rec->commit, 0);
-	smp_wmb();	/* readers see commit == 0 before any new field */
+	/* Readers see commit == 0 before any field of the new record. */
+	smp_wmb();
 	*seq = pos;
 	return rec;
 }
 
 static __always_inline void tw_ring_commit(struct tw_record *rec, u64 seq)
 {
+	/* Pairs with tw_ring_read(): every field is visible before commit. */
 	smp_store_release(&rec->commit, seq + 1);
 }
 

@@ -117,7 +117,8 @@ struct tw_track *tw_track_add(const void *key)
 		free_push(t);
 		return NULL;
 	}
-	smp_store_release(&t->gen, t->gen + 1);	/* odd: in use */
+	/* Odd: in use, and every field above is visible to readers. */
+	smp_store_release(&t->gen, t->gen + 1);
 	atomic_inc(&used);
 	return t;
 }
@@ -131,7 +132,8 @@ void tw_track_del(struct tw_track *t)
 {
 	if (rhashtable_remove_fast(&table, &t->node, params))
 		return;		/* someone else removed it */
-	smp_store_release(&t->gen, t->gen + 1);	/* even: free */
+	/* Even: free; a reader's snapshot that began before fails. */
+	smp_store_release(&t->gen, t->gen + 1);
 	atomic_dec(&used);
 	call_rcu(&t->rcu, tw_track_free_rcu);
 }
@@ -166,17 +168,20 @@ struct tw_track *tw_track_at(unsigned int idx)
 {
 	struct tw_track *t = &pool[idx];
 
+	/* Pairs with tw_track_add(): an odd gen means the fields are set. */
 	return smp_load_acquire(&t->gen) & 1 ? t : NULL;
 }
 
 bool tw_track_snapshot(unsigned int idx, struct tw_track *out)
 {
 	const struct tw_track *t = &pool[idx];
+	/* Pairs with tw_track_add() and tw_track_del(). */
 	u32 gen = smp_load_acquire(&t->gen);
 
 	if (!(gen & 1))
 		return false;
 	memcpy(out, t, sizeof(*out));
-	smp_rmb();	/* the copy is complete before gen is re-read */
+	/* The copy is complete before gen is re-read. */
+	smp_rmb();
 	return READ_ONCE(t->gen) == gen;
 }

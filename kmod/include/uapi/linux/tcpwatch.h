@@ -72,6 +72,7 @@ enum tcpwatch_cmd {
 	TCPWATCH_CMD_EVENT,		/* multicast: one event per message */
 	__TCPWATCH_CMD_MAX
 };
+
 #define TCPWATCH_CMD_MAX (__TCPWATCH_CMD_MAX - 1)
 
 /* Top-level attributes. */
@@ -100,6 +101,7 @@ enum tcpwatch_attr {
 	TCPWATCH_A_SEEDED,		/* u32: sockets seeded at load */
 	__TCPWATCH_A_MAX
 };
+
 #define TCPWATCH_A_MAX (__TCPWATCH_A_MAX - 1)
 
 /* Inside TCPWATCH_A_TRANSITION. */
@@ -112,6 +114,7 @@ enum tcpwatch_attr_tr {
 	TCPWATCH_A_TR_COUNT,		/* u64 */
 	__TCPWATCH_A_TR_MAX
 };
+
 #define TCPWATCH_A_TR_MAX (__TCPWATCH_A_TR_MAX - 1)
 
 /* Inside TCPWATCH_A_TIMEWAIT. */
@@ -123,6 +126,7 @@ enum tcpwatch_attr_tw {
 	TCPWATCH_A_TW_ENDED,		/* u64: timewait sockets destroyed */
 	__TCPWATCH_A_TW_MAX
 };
+
 #define TCPWATCH_A_TW_MAX (__TCPWATCH_A_TW_MAX - 1)
 
 /* Inside TCPWATCH_A_EVENTS. */
@@ -133,6 +137,7 @@ enum tcpwatch_attr_evs {
 	TCPWATCH_A_EVS_LOST,		/* u64: records lost (ring full + kprobe misses) */
 	__TCPWATCH_A_EVS_MAX
 };
+
 #define TCPWATCH_A_EVS_MAX (__TCPWATCH_A_EVS_MAX - 1)
 
 /* Inside TCPWATCH_A_PROBE. */
@@ -144,6 +149,7 @@ enum tcpwatch_attr_probe {
 	TCPWATCH_A_PROBE_MISSED,	/* u64: kprobe nmissed */
 	__TCPWATCH_A_PROBE_MAX
 };
+
 #define TCPWATCH_A_PROBE_MAX (__TCPWATCH_A_PROBE_MAX - 1)
 
 /* Inside TCPWATCH_A_CPU. */
@@ -155,6 +161,7 @@ enum tcpwatch_attr_cpu {
 	TCPWATCH_A_CPU_LOST,		/* u64: records lost, ring full */
 	__TCPWATCH_A_CPU_MAX
 };
+
 #define TCPWATCH_A_CPU_MAX (__TCPWATCH_A_CPU_MAX - 1)
 
 /* Inside TCPWATCH_A_LISTENER. */
@@ -178,6 +185,7 @@ enum tcpwatch_attr_ls {
 	TCPWATCH_A_LS_COOKIE,		/* u64: listener's socket cookie */
 	__TCPWATCH_A_LS_MAX
 };
+
 #define TCPWATCH_A_LS_MAX (__TCPWATCH_A_LS_MAX - 1)
 
 /* Inside TCPWATCH_A_DWELL_STATE: a log2 histogram of time spent in a state. */
@@ -188,6 +196,7 @@ enum tcpwatch_attr_dw {
 	TCPWATCH_A_DW_BUCKETS,		/* binary: u64[TCPWATCH_DWELL_BUCKETS] */
 	__TCPWATCH_A_DW_MAX
 };
+
 #define TCPWATCH_A_DW_MAX (__TCPWATCH_A_DW_MAX - 1)
 
 /* Bucket i counts dwell times in [2^i, 2^(i+1)) ns; bucket 0 also holds 0. */
@@ -222,6 +231,7 @@ enum tcpwatch_attr_ev {
 	TCPWATCH_A_EV_AGE,		/* u64: TCPWATCH_A_SOCKET: ns in state */
 	__TCPWATCH_A_EV_MAX
 };
+
 #define TCPWATCH_A_EV_MAX (__TCPWATCH_A_EV_MAX - 1)
 
 #endif /* _UAPI_LINUX_TCPWATCH_H */
