@@ -177,11 +177,13 @@ static int tw_put_summary(struct sk_buff *skb, const struct tw_summary *sum)
 	struct nlattr *nest, *tr;
 	unsigned int k, i, j;
 
+	/* Attribute types are states here; 0 (no state) pads. */
 	nest = nla_nest_start(skb, TCPWATCH_A_STATES);
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = 1; i < TCPWATCH_NR_STATES; i++)
-		if (tw_put_u64(skb, i, max_t(s64, sum->sockets[i], 0), TCPWATCH_A_PAD))
+		if (tw_put_u64(skb, i, max_t(s64, sum->sockets[i], 0),
+			       TCPWATCH_STATE_UNKNOWN))
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 

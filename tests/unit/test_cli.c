@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The programs as a user runs them: exit codes and messages for bad usage,
+ * help, a missing module, and tcpwatchd's signal handling. Runs the binaries
+ * built next to this test (TEST_BINDIR), sanitizers and all.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "tap.h"
+
+#define MAX_ARGS 8
+
+struct run {
+	int status;			/* exit status, or 128 + signal */
+	char out[16384];
+	char err[16384];
+	double cpu_s;			/* user + system time of the child */
+};
+
+static void slurp(FILE *f, char *buf, size_t size)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+static pid_t spawn(const char *prog, const char *const *args, FILE *out, FILE *err)
+{
+	char *argv[MAX_ARGS + 2];
+	char path[512];
+	pid_t pid;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/%s", TEST_BINDIR, prog);
+	argv[0] = (char *)prog;
+	for (i = 0; args[i] && i < MAX_ARGS; i++)
+		argv[i + 1] = (char *)args[i];
+	argv[i + 1] = NULL;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		dup2(fileno(out), 1);
+		dup2(fileno(err), 2);
+		execv(path, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void reap(struct run *r, pid_t pid, FILE *out, FILE *err)
+{
+	struct rusage ru;
+	int status = 0;
+
+	wait4(pid, &status, 0, &ru);
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	r->cpu_s = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+		   (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	slurp(out, r->out, sizeof(r->out));
+	slurp(err, r->err, sizeof(r->err));
+}
+
+/* Run @prog with the NULL-terminated arguments, wait for it. */
+static void run(struct run *r, const char *prog, ...)
+{
+	const char *args[MAX_ARGS + 1];
+	FILE *out = tmpfile(), *err = tmpfile();
+	va_list ap;
+	int n = 0;
+
+	va_start(ap, prog);
+	while (n < MAX_ARGS && (args[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	args[n] = NULL;
+	reap(r, spawn(prog, args, out, err), out, err);
+}
+
+/* On a failure, show what the program did, as TAP comments. */
+static void diag(const struct run *r)
+{
+	const char *p;
+
+	printf("#   exit %d, stderr:\n#   ", r->status);
+	for (p = r->err; *p; p++)
+		fputs(*p == '\n' ? "\n#   " : (char[]){ *p, 0 }, stdout);
+	putchar('\n');
+}
+
+static void expect_usage_error(const char *msg, const char *prog, const char *a,
+			       const char *b, const char *c)
+{
+	struct run r;
+
+	run(&r, prog, a, b, c, NULL);
+	if (!CHECK(r.status == 1 && strstr(r.err, msg) && !r.out[0],
+		   "cli: %s %s %s %s -> exit 1, \"%s\" on stderr", prog, a ? a : "",
+		   b ? b : "", c ? c : "", msg))
+		diag(&r);
+}
+
+static void test_usage_errors(void)
+{
+	expect_usage_error("unknown subcommand 'bogus'", "tcpwatch", "bogus", NULL, NULL);
+	expect_usage_error("Usage: tcpwatch", "tcpwatch", NULL, NULL, NULL);
+	expect_usage_error("--port '70000' out of range (1-65535)", "tcpwatch", "events",
+			   "--port", "70000");
+	expect_usage_error("--port '0' out of range", "tcpwatch", "events", "--port", "0");
+	expect_usage_error("--port 'http' is not a number", "tcpwatch", "events", "-p", "http");
+	expect_usage_error("unknown state 'BOGUS'", "tcpwatch", "events", "--state", "BOGUS");
+	expect_usage_error("unknown option '--frobnicate'", "tcpwatch", "events",
+			   "--frobnicate", NULL);
+	expect_usage_error("unknown option '-x'", "tcpwatch", "summary", "-x", NULL);
+	expect_usage_error("option '--count' needs an argument", "tcpwatch", "events",
+			   "--count", NULL);
+	expect_usage_error("--netns 'self' is not a number", "tcpwatch", "summary",
+			   "--netns", "self");
+	expect_usage_error("unexpected argument 'now'", "tcpwatch", "status", "now", NULL);
+	expect_usage_error("Try 'tcpwatch events --help'", "tcpwatch", "events", "-s", "");
+	expect_usage_error("--interval '0' out of range", "tcpwatchd", "--interval", "0", NULL);
+	expect_usage_error("--interval 'soon' is not a duration", "tcpwatchd", "-i", "soon",
+			   NULL);
+	expect_usage_error("unknown option '--daemon'", "tcpwatchd", "--daemon", NULL, NULL);
+}
+
+static void expect_help(const char *prog, const char *sub, const char *flag, const char *want)
+{
+	struct run r;
+
+	run(&r, prog, sub, flag, NULL);
+	CHECK(r.status == 0 && strstr(r.out, want) && !r.err[0],
+	      "cli: %s %s %s -> exit 0, help on stdout", prog, sub ? sub : "", flag ? flag : "");
+}
+
+static void test_help(void)
+{
+	expect_help("tcpwatch", "--help", NULL, "summary");
+	expect_help("tcpwatch", "-h", NULL, "events");
+	expect_help("tcpwatch", "summary", "--help", "Usage: tcpwatch summary");
+	expect_help("tcpwatch", "events", "-h", "Usage: tcpwatch events");
+	expect_help("tcpwatch", "status", "--help", "Usage: tcpwatch status");
+	expect_help("tcpwatchd", "--help", NULL, "Usage: tcpwatchd");
+	expect_help("tcpwatch", "--version", NULL, "tcpwatch ");
+}
+
+/* This host never has the module; in a VM that has it, exit 0 is right. */
+static void test_no_module(void)
+{
+	static const char *const subs[] = { "summary", "status", "events" };
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		run(&r, "tcpwatch", subs[i], NULL);
+		CHECK(r.status == 0 || (r.status == 1 && strstr(r.err,
+		      "tcpwatch: module not loaded (no generic netlink family \"tcpwatch\"); "
+		      "load it with: insmod kmod/tcpwatch.ko\n")),
+		      "cli: tcpwatch %s without the module -> exit 1 and how to load it", subs[i]);
+	}
+}
+
+static unsigned int count(const char *haystack, const char *needle)
+{
+	unsigned int n = 0;
+
+	while ((haystack = strstr(haystack, needle))) {
+		n++;
+		haystack++;
+	}
+	return n;
+}
+
+/* Absent module: says so once, keeps writing metrics, stops on SIGTERM. */
+static void test_daemon_lifecycle(void)
+{
+	char dir[] = "/tmp/tcpwatchd-test-XXXXXX", prom[64], text[4096] = "";
+	const char *args[] = { "--prom", prom, "--interval", "0.1", "--foreground", NULL };
+	FILE *out = tmpfile(), *err = tmpfile(), *f;
+	struct timespec wait = { 1, 500000000 };
+	struct run r;
+	pid_t pid;
+
+	mkdtemp(dir);
+	snprintf(prom, sizeof(prom), "%s/tcpwatch.prom", dir);
+	pid = spawn("tcpwatchd", args, out, err);
+	nanosleep(&wait, NULL);
+	kill(pid, SIGTERM);
+	reap(&r, pid, out, err);
+	if (!CHECK(r.status == 0, "tcpwatchd: SIGTERM -> exit 0"))
+		diag(&r);
+	CHECK(count(r.err, "module not loaded") <= 1,
+	      "tcpwatchd: the absent module is reported once, not every retry");
+	CHECK(r.cpu_s < 0.5, "tcpwatchd: no busy loop (%.3f s CPU in 1.5 s)", r.cpu_s);
+	f = fopen(prom, "r");
+	if (f) {
+		slurp(f, text, sizeof(text));
+		unlink(prom);
+	}
+	CHECK(strstr(text, "tcpwatch_up") && strstr(text, "tcpwatch_daemon_events_missed_total 0"),
+	      "tcpwatchd: metrics file written");
+	rmdir(dir);
+}
+
+void test_cli(void)
+{
+	test_usage_errors();
+	test_help();
+	test_no_module();
+	test_daemon_lifecycle();
+}

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The printed forms: exact JSON lines and the text tables. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "event_out.h"
+#include "tap.h"
+
+#define HAS(attr) (1u << TCPWATCH_A_EV_##attr)
+
+static struct tw_event sample_event(void)
+{
+	struct tw_event ev = {
+		.present = HAS(TYPE) | HAS(SEQ) | HAS(CPU) | HAS(TS) | HAS(SK) | HAS(COOKIE) |
+			   HAS(NETNS) | HAS(FAMILY) | HAS(SADDR) | HAS(SPORT) | HAS(DADDR) |
+			   HAS(DPORT) | HAS(OLD) | HAS(NEW) | HAS(DWELL) | HAS(PID) | HAS(COMM),
+		.type = TCPWATCH_EV_STATE, .seq = 77, .cpu = 1, .ts_ns = 123456789012ull,
+		.sk = TCPWATCH_SK_FULL, .cookie = 4097, .netns = 4026531840u,
+		.t = { .family = AF_INET, .sport = 43210, .dport = 8080 },
+		.old_state = TCPWATCH_SYN_SENT, .new_state = TCPWATCH_ESTABLISHED,
+		.dwell_ns = 52000, .pid = 1234, .comm = "curl",
+	};
+
+	inet_pton(AF_INET, "127.0.0.1", ev.t.saddr);
+	inet_pton(AF_INET, "127.0.0.1", ev.t.daddr);
+	return ev;
+}
+
+static void check_json_line(const struct tw_event *ev, const char *want, const char *name)
+{
+	struct capture c;
+	const char *out;
+
+	event_print_json(capture_begin(&c), ev);
+	out = capture_end(&c);
+	tap_streq(out, want, "event json: %s", name);
+	CHECK(json_valid(out, strlen(out)), "event json: %s is valid JSON", name);
+	capture_free(&c);
+}
+
+static void test_event_json(void)
+{
+	struct tw_event ev = sample_event();
+
+	check_json_line(&ev, "{\"type\":\"state\",\"seq\":77,\"cpu\":1,\"ts_ns\":123456789012,"
+			"\"sk\":\"full\",\"cookie\":4097,\"netns\":4026531840,\"family\":\"inet\","
+			"\"saddr\":\"127.0.0.1\",\"sport\":43210,\"daddr\":\"127.0.0.1\","
+			"\"dport\":8080,\"old\":\"SYN_SENT\",\"new\":\"ESTABLISHED\","
+			"\"dwell_ns\":52000,\"pid\":1234,\"comm\":\"curl\"}\n", "state event");
+
+	ev.present &= ~(HAS(DWELL) | HAS(PID) | HAS(COMM));
+	ev.pid = 0;
+	ev.comm[0] = '\0';
+	ev.sk = TCPWATCH_SK_REQUEST;
+	ev.old_state = TCPWATCH_NEW_SYN_RECV;
+	ev.reason = TCPWATCH_REASON_ACCEPTED;
+	ev.present |= HAS(REASON) | HAS(SYN_QUEUE) | HAS(ACCEPT_QUEUE) | HAS(BACKLOG);
+	ev.syn_queue = 0;
+	ev.accept_queue = 1;
+	ev.backlog = 128;
+	check_json_line(&ev, "{\"type\":\"state\",\"seq\":77,\"cpu\":1,\"ts_ns\":123456789012,"
+			"\"sk\":\"request\",\"cookie\":4097,\"netns\":4026531840,"
+			"\"family\":\"inet\",\"saddr\":\"127.0.0.1\",\"sport\":43210,"
+			"\"daddr\":\"127.0.0.1\",\"dport\":8080,\"old\":\"NEW_SYN_RECV\","
+			"\"new\":\"ESTABLISHED\",\"dwell_ns\":null,\"pid\":0,\"comm\":\"\","
+			"\"reason\":\"accepted\",\"syn_queue\":0,\"accept_queue\":1,"
+			"\"backlog\":128}\n", "request socket with reason and queues");
+
+	memcpy(ev.comm, "a\"b\\\n\xff\xc3\xa9", 9);
+	ev.reason = 0;
+	ev.present &= ~(HAS(SYN_QUEUE) | HAS(ACCEPT_QUEUE) | HAS(BACKLOG));
+	{
+		struct capture c;
+		const char *out;
+
+		event_print_json(capture_begin(&c), &ev);
+		out = capture_end(&c);
+		CHECK(strstr(out, "\"comm\":\"a\\\"b\\\\\\n\\u00ff\xc3\xa9\"") &&
+		      !strstr(out, "reason") && json_valid(out, strlen(out)),
+		      "event json: hostile comm escaped, zero reason omitted");
+		capture_free(&c);
+	}
+
+	memset(&ev, 0, sizeof(ev));
+	ev.present = HAS(TYPE) | HAS(SEQ) | HAS(CPU) | HAS(TS) | HAS(LOST);
+	ev.type = TCPWATCH_EV_LOST;
+	ev.seq = 9;
+	ev.ts_ns = 5;
+	ev.lost = 31;
+	check_json_line(&ev, "{\"type\":\"lost\",\"seq\":9,\"cpu\":0,\"ts_ns\":5,\"lost\":31}\n",
+			"lost marker");
+}
+
+static void test_event_human(void)
+{
+	struct tw_event ev = sample_event();
+	struct capture c;
+
+	event_print_header(capture_begin(&c), false);
+	event_print_human(c.f, &ev, false);
+	ev.type = TCPWATCH_EV_LOST;
+	ev.lost = 3;
+	event_print_human(c.f, &ev, false);
+	tap_streq(capture_end(&c),
+		  "         TIME SK   TRANSITION               LOCAL                 PEER"
+		  "                     DWELL PROCESS\n"
+		  "   123.456789 full SYN_SENT>ESTABLISHED     127.0.0.1:43210       127.0.0.1:8080"
+		  "          52.0us 1234/curl\n"
+		  "   123.456789 lost 3 events on cpu 1 (overwritten in the kernel ring)\n",
+		  "event text: header, state row, lost row");
+	capture_free(&c);
+}
+
+static struct tw_summary *sample_summary(void)
+{
+	static struct tw_summary sum;
+
+	memset(&sum, 0, sizeof(sum));
+	sum.states[TCPWATCH_ESTABLISHED] = 12;
+	sum.states[TCPWATCH_TIME_WAIT] = 3;
+	sum.states[TCPWATCH_LISTEN] = 2;
+	sum.n_transitions = 2;
+	sum.transitions[0] = (struct tw_transition){ 0, TCPWATCH_SYN_SENT,
+						     TCPWATCH_ESTABLISHED, 42 };
+	sum.transitions[1] = (struct tw_transition){ 2, TCPWATCH_TIME_WAIT, TCPWATCH_CLOSE, 7 };
+	sum.timewait.current = 3;
+	sum.timewait.entered = 10;
+	sum.timewait.ended = 7;
+	sum.events.written = 1000;
+	sum.events.lost = 2;
+	sum.dwell_present = 1u << TCPWATCH_SYN_SENT;
+	sum.dwell[TCPWATCH_SYN_SENT][16] = 99;	/* 65.5us..131us */
+	sum.dwell[TCPWATCH_SYN_SENT][20] = 1;
+	return &sum;
+}
+
+static struct tw_listener sample_listener(void)
+{
+	struct tw_listener l = {
+		.netns = 4026531840u, .family = AF_INET, .port = 80, .syn_queue = 1,
+		.syn_queue_peak = 9, .accept_queue = 2, .accept_queue_peak = 129,
+		.backlog = 128, .overflows = 5, .syn_drops = 6, .pid = 99, .comm = "nginx",
+	};
+
+	return l;
+}
+
+static void test_summary_out(void)
+{
+	struct tw_listener l = sample_listener();
+	struct tw_listeners ls = { .v = &l, .n = 1 };
+	struct capture c;
+	const char *out;
+
+	summary_print_json(capture_begin(&c), sample_summary(), &ls);
+	out = capture_end(&c);
+	CHECK(json_valid(out, strlen(out)), "summary json: valid");
+	CHECK(!strncmp(out, "{\"states\":{\"ESTABLISHED\":12,\"SYN_SENT\":0,",
+		       strlen("{\"states\":{\"ESTABLISHED\":12,\"SYN_SENT\":0,")) &&
+	      strstr(out, "\"NEW_SYN_RECV\":0},\"transitions\":[{\"sk\":\"full\","
+		     "\"old\":\"SYN_SENT\",\"new\":\"ESTABLISHED\",\"count\":42},"),
+	      "summary json: states and transitions");
+	CHECK(strstr(out, "\"timewait\":{\"current\":3,\"entered\":10,\"ended\":7}") &&
+	      strstr(out, "\"listeners\":[{\"netns\":4026531840,\"family\":\"inet\","
+		     "\"addr\":\"0.0.0.0\",\"port\":80,\"syn_queue\":1,\"syn_queue_peak\":9,"
+		     "\"accept_queue\":2,\"accept_queue_peak\":129,\"backlog\":128,"
+		     "\"overflows\":5,\"syn_drops\":6,") &&
+	      strstr(out, "\"events\":{\"written\":1000,\"lost\":2}}\n"),
+	      "summary json: timewait, listeners, events");
+	CHECK(strstr(out, "\"dwell\":{\"SYN_SENT\":{\"samples\":100,\"p50_ns\":131072,"),
+	      "summary json: dwell quantiles");
+	capture_free(&c);
+
+	summary_print_human(capture_begin(&c), sample_summary(), &ls);
+	out = capture_end(&c);
+	CHECK(strstr(out, "ESTABLISHED           12   SYN_SENT               0") &&
+	      strstr(out, "full      SYN_SENT      ESTABLISHED                     42") &&
+	      strstr(out, "*:80                        1/9     2/129     128         5"
+		     "        6 99/nginx") &&
+	      strstr(out, "EVENTS     written 1000  lost 2"), "summary text: sections");
+	{
+		const char *line = out;
+		size_t widest = 0;
+
+		while (*line) {
+			size_t n = strcspn(line, "\n");
+
+			if (n > widest)
+				widest = n;
+			line += n + !!line[n];
+		}
+		CHECK(widest <= 80, "summary text: fits 80 columns (widest %zu)", widest);
+	}
+	capture_free(&c);
+}
+
+static void test_status_out(void)
+{
+	struct tw_probe probes[] = { { "sock:inet_sock_set_state", true, 0 },
+				     { "kprobe:tcp_check_req", false, 3 } };
+	struct tw_cpu cpus[] = { { 0, 500, 0 }, { 1, 501, 1 } };
+	struct tw_status st = {
+		.version = "0.1.0", .ring_size = 4096, .track_max = 65536, .track_used = 17,
+		.seeded = 12, .events = { 1001, 1 },
+		.probes = probes, .n_probes = 2, .cpus = cpus, .n_cpus = 2,
+	};
+	struct capture c;
+	const char *out;
+
+	status_print_json(capture_begin(&c), &st);
+	out = capture_end(&c);
+	CHECK(json_valid(out, strlen(out)) &&
+	      strstr(out, "\"probes\":[{\"name\":\"sock:inet_sock_set_state\","
+		     "\"attached\":true,\"missed\":0},") &&
+	      strstr(out, "\"cpus\":[{\"cpu\":0,\"written\":500,\"lost\":0},"),
+	      "status json: valid, probes and cpus");
+	capture_free(&c);
+	status_print_human(capture_begin(&c), &st);
+	out = capture_end(&c);
+	CHECK(strstr(out, "kprobe:tcp_check_req                         NO") &&
+	      strstr(out, "total                    1001                    1"),
+	      "status text: probes and per-CPU totals");
+	capture_free(&c);
+}
+
+void test_output(void)
+{
+	test_event_json();
+	test_event_human();
+	test_summary_out();
+	test_status_out();
+}

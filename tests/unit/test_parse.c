@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Messages built by hand with libmnl, as the module would send them. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+
+#include "parse.h"
+#include "tap.h"
+
+#define FAKE_FAMILY 0x20
+
+static struct nlmsghdr *msg_start(char *buf, uint8_t cmd)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *genl;
+
+	nlh->nlmsg_type = FAKE_FAMILY;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = TCPWATCH_GENL_VERSION;
+	return nlh;
+}
+
+static void put_addr(struct nlmsghdr *nlh, uint16_t type, const char *ip)
+{
+	uint8_t a[4];
+
+	inet_pton(AF_INET, ip, a);
+	mnl_attr_put(nlh, type, sizeof(a), a);
+}
+
+/* The event attributes of a client's SYN_SENT -> ESTABLISHED. */
+static void put_event_attrs(struct nlmsghdr *nlh)
+{
+	mnl_attr_put(nlh, TCPWATCH_A_EV_PAD, 0, NULL);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_EV_SK, TCPWATCH_SK_FULL);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_EV_COOKIE, 4097);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_EV_NETNS, 4026531840u);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_EV_FAMILY, AF_INET);
+	put_addr(nlh, TCPWATCH_A_EV_SADDR, "127.0.0.1");
+	mnl_attr_put_u16(nlh, TCPWATCH_A_EV_SPORT, 43210);
+	put_addr(nlh, TCPWATCH_A_EV_DADDR, "127.0.0.1");
+	mnl_attr_put_u16(nlh, TCPWATCH_A_EV_DPORT, 8080);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_EV_OLD, TCPWATCH_SYN_SENT);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_EV_NEW, TCPWATCH_ESTABLISHED);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_EV_PID, 1234);
+	mnl_attr_put_strz(nlh, TCPWATCH_A_EV_COMM, "curl");
+}
+
+static struct nlmsghdr *event_msg(char *buf)
+{
+	struct nlmsghdr *nlh = msg_start(buf, TCPWATCH_CMD_EVENT);
+
+	mnl_attr_put_u8(nlh, TCPWATCH_A_EV_TYPE, TCPWATCH_EV_STATE);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_EV_SEQ, 77);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_EV_CPU, 1);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_EV_TS, 123456789012ull);
+	put_event_attrs(nlh);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_EV_DWELL, 52000);
+	return nlh;
+}
+
+static void test_event(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct tw_event ev;
+	int ret = tw_parse_event(event_msg(buf), &ev);
+
+	CHECK(ret == 0, "parse event: accepted (ret %d)", ret);
+	CHECK(ev.type == TCPWATCH_EV_STATE && ev.seq == 77 && ev.cpu == 1 &&
+	      ev.ts_ns == 123456789012ull, "parse event: type, seq, cpu, ts");
+	CHECK(ev.cookie == 4097 && ev.netns == 4026531840u && ev.sk == TCPWATCH_SK_FULL,
+	      "parse event: cookie, netns, sk");
+	CHECK(ev.t.family == AF_INET && ev.t.sport == 43210 && ev.t.dport == 8080 &&
+	      ev.t.saddr[0] == 127 && ev.t.daddr[3] == 1, "parse event: tuple");
+	CHECK(ev.old_state == TCPWATCH_SYN_SENT && ev.new_state == TCPWATCH_ESTABLISHED,
+	      "parse event: states");
+	CHECK(tw_event_has(&ev, TCPWATCH_A_EV_DWELL) && ev.dwell_ns == 52000,
+	      "parse event: dwell present");
+	CHECK(!tw_event_has(&ev, TCPWATCH_A_EV_REASON) &&
+	      !tw_event_has(&ev, TCPWATCH_A_EV_SYN_QUEUE), "parse event: absent attrs");
+	CHECK(ev.pid == 1234 && !strcmp(ev.comm, "curl"), "parse event: owner");
+}
+
+static void test_event_edges(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], comm[100];
+	struct nlmsghdr *nlh;
+	struct tw_event ev;
+
+	nlh = msg_start(buf, TCPWATCH_CMD_EVENT);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_EV_TYPE, TCPWATCH_EV_LOST);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_EV_CPU, 0);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_EV_LOST, 12);
+	mnl_attr_put_u32(nlh, 200, 1);		/* from a newer module */
+	CHECK(!tw_parse_event(nlh, &ev) && ev.type == TCPWATCH_EV_LOST && ev.lost == 12 &&
+	      !tw_event_has(&ev, TCPWATCH_A_EV_SEQ), "parse event: LOST, unknown attr skipped");
+
+	nlh = msg_start(buf, TCPWATCH_CMD_EVENT);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_EV_SEQ, 1);	/* u64 sent as u32 */
+	CHECK(tw_parse_event(nlh, &ev) == -EINVAL, "parse event: short u64 refused");
+
+	nlh = msg_start(buf, TCPWATCH_CMD_EVENT);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_EV_FAMILY, AF_INET6);
+	put_addr(nlh, TCPWATCH_A_EV_SADDR, "1.2.3.4");
+	CHECK(tw_parse_event(nlh, &ev) == -EINVAL, "parse event: address/family mismatch");
+
+	nlh = msg_start(buf, TCPWATCH_CMD_EVENT);
+	put_addr(nlh, TCPWATCH_A_EV_SADDR, "1.2.3.4");
+	CHECK(tw_parse_event(nlh, &ev) == -EINVAL, "parse event: address without family");
+
+	nlh = msg_start(buf, TCPWATCH_CMD_EVENT);
+	memset(comm, 'x', sizeof(comm));
+	mnl_attr_put(nlh, TCPWATCH_A_EV_COMM, sizeof(comm), comm);	/* no NUL */
+	CHECK(!tw_parse_event(nlh, &ev) && strlen(ev.comm) == TW_COMM_LEN - 1,
+	      "parse event: long comm without NUL truncated");
+
+	nlh = msg_start(buf, TCPWATCH_CMD_EVENT);
+	nlh->nlmsg_len = mnl_nlmsg_size(1);
+	CHECK(tw_parse_event(nlh, &ev) == -EINVAL, "parse event: truncated header");
+
+	nlh = event_msg(buf);
+	CHECK(tw_is_event_msg(nlh), "event message recognised");
+	nlh = msg_start(buf, TCPWATCH_CMD_GET_STATUS);
+	CHECK(!tw_is_event_msg(nlh), "other commands are not events");
+	nlh->nlmsg_len = mnl_nlmsg_size(0);
+	CHECK(!tw_is_event_msg(nlh), "too short for a genl header: not an event");
+
+	nlh = event_msg(buf);
+	nlh->nlmsg_len -= 3;		/* cut into the last attribute */
+	CHECK(tw_parse_event(nlh, &ev) == -EINVAL, "parse event: truncated attribute");
+}
+
+static void put_transition(struct nlmsghdr *nlh, uint8_t sk, uint8_t old, uint8_t new,
+			   uint64_t count)
+{
+	struct nlattr *tr = mnl_attr_nest_start(nlh, TCPWATCH_A_TRANSITION);
+
+	mnl_attr_put_u8(nlh, TCPWATCH_A_TR_SK, sk);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_TR_OLD, old);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_TR_NEW, new);
+	mnl_attr_put(nlh, TCPWATCH_A_TR_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_TR_COUNT, count);
+	mnl_attr_nest_end(nlh, tr);
+}
+
+static struct nlmsghdr *summary_msg(char *buf)
+{
+	struct nlmsghdr *nlh = msg_start(buf, TCPWATCH_CMD_GET_SUMMARY);
+	uint64_t buckets[TCPWATCH_DWELL_BUCKETS] = { [16] = 3, [17] = 1 };
+	struct nlattr *nest, *inner;
+
+	nest = mnl_attr_nest_start(nlh, TCPWATCH_A_STATES);
+	mnl_attr_put(nlh, TCPWATCH_ESTABLISHED, 0, NULL);	/* a pad, same type */
+	mnl_attr_put_u64(nlh, TCPWATCH_ESTABLISHED, 12);
+	mnl_attr_put_u64(nlh, TCPWATCH_LISTEN, 4);
+	mnl_attr_put_u64(nlh, TCPWATCH_NEW_SYN_RECV, 1);
+	mnl_attr_nest_end(nlh, nest);
+
+	nest = mnl_attr_nest_start(nlh, TCPWATCH_A_TRANSITIONS);
+	put_transition(nlh, TCPWATCH_SK_FULL, TCPWATCH_SYN_SENT, TCPWATCH_ESTABLISHED, 42);
+	put_transition(nlh, TCPWATCH_SK_TIMEWAIT, TCPWATCH_TIME_WAIT, TCPWATCH_CLOSE, 7);
+	mnl_attr_nest_end(nlh, nest);
+
+	nest = mnl_attr_nest_start(nlh, TCPWATCH_A_TIMEWAIT);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_TW_CURRENT, 3);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_TW_ENTERED, 10);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_TW_ENDED, 7);
+	mnl_attr_nest_end(nlh, nest);
+
+	nest = mnl_attr_nest_start(nlh, TCPWATCH_A_EVENTS);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_EVS_WRITTEN, 1000);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_EVS_LOST, 2);
+	mnl_attr_nest_end(nlh, nest);
+
+	nest = mnl_attr_nest_start(nlh, TCPWATCH_A_DWELL);
+	inner = mnl_attr_nest_start(nlh, TCPWATCH_A_DWELL_STATE);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_DW_STATE, TCPWATCH_SYN_SENT);
+	mnl_attr_put(nlh, TCPWATCH_A_DW_BUCKETS, sizeof(buckets), buckets);
+	mnl_attr_nest_end(nlh, inner);
+	mnl_attr_nest_end(nlh, nest);
+	return nlh;
+}
+
+static void test_summary(void)
+{
+	static struct tw_summary sum;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = summary_msg(buf);
+	int ret;
+
+	ret = mnl_cb_run(buf, nlh->nlmsg_len, 0, 0, tw_summary_cb, &sum);
+	CHECK(ret == MNL_CB_OK, "parse summary: accepted through the callback");
+	CHECK(sum.states[TCPWATCH_ESTABLISHED] == 12 && sum.states[TCPWATCH_LISTEN] == 4 &&
+	      sum.states[TCPWATCH_NEW_SYN_RECV] == 1 && sum.states[TCPWATCH_CLOSE] == 0,
+	      "parse summary: states (pad skipped)");
+	CHECK(sum.n_transitions == 2 && sum.transitions[0].count == 42 &&
+	      sum.transitions[1].sk == TCPWATCH_SK_TIMEWAIT &&
+	      sum.transitions[1].new_state == TCPWATCH_CLOSE, "parse summary: transitions");
+	CHECK(sum.timewait.current == 3 && sum.timewait.entered == 10 &&
+	      sum.timewait.ended == 7, "parse summary: timewait");
+	CHECK(sum.events.written == 1000 && sum.events.lost == 2, "parse summary: events");
+	CHECK(sum.dwell_present == 1u << TCPWATCH_SYN_SENT &&
+	      sum.dwell[TCPWATCH_SYN_SENT][16] == 3, "parse summary: dwell histogram");
+
+	nlh = msg_start(buf, TCPWATCH_CMD_GET_SUMMARY);
+	mnl_attr_nest_end(nlh, mnl_attr_nest_start(nlh, TCPWATCH_A_TRANSITIONS));
+	put_transition(nlh, 0, 1, 2, 3);	/* a TRANSITION outside its list: ignored */
+	CHECK(!tw_parse_summary(nlh, &sum) && sum.n_transitions == 0,
+	      "parse summary: empty nests");
+
+	nlh = msg_start(buf, TCPWATCH_CMD_GET_SUMMARY);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_STATES, 5);	/* not a nest */
+	CHECK(tw_parse_summary(nlh, &sum) == -EINVAL, "parse summary: bad nest refused");
+}
+
+static void put_listener(char *buf, uint16_t port)
+{
+	struct nlmsghdr *nlh = msg_start(buf, TCPWATCH_CMD_GET_LISTENERS);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, TCPWATCH_A_LISTENER);
+	uint8_t any6[16] = {};
+
+	mnl_attr_put_u32(nlh, TCPWATCH_A_LS_NETNS, 4026531840u);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_LS_FAMILY, AF_INET6);
+	mnl_attr_put(nlh, TCPWATCH_A_LS_ADDR, sizeof(any6), any6);
+	mnl_attr_put_u16(nlh, TCPWATCH_A_LS_PORT, port);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_LS_SYN_QUEUE, 1);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_LS_SYN_QUEUE_PEAK, 9);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_LS_ACCEPT_QUEUE, 2);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_LS_ACCEPT_QUEUE_PEAK, 129);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_LS_BACKLOG, 128);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_LS_OVERFLOWS, 5);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_LS_SYN_DROPS, 6);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_LS_PID, 99);
+	mnl_attr_put_strz(nlh, TCPWATCH_A_LS_COMM, "nginx");
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static void test_listeners(void)
+{
+	char buf[2 * MNL_SOCKET_BUFFER_SIZE];
+	struct tw_listeners ls = {};
+	struct nlmsghdr *first = (struct nlmsghdr *)buf;
+	size_t len;
+	int ret;
+
+	/* Two messages in one datagram, as a dump delivers them. */
+	put_listener(buf, 80);
+	len = first->nlmsg_len;
+	put_listener(buf + len, 443);
+	len += ((struct nlmsghdr *)(buf + len))->nlmsg_len;
+	ret = mnl_cb_run(buf, len, 0, 0, tw_listeners_cb, &ls);
+	CHECK(ret >= MNL_CB_STOP && ls.n == 2, "parse listeners: two in one datagram");
+	CHECK(ls.n == 2 && ls.v[1].port == 443 && ls.v[0].family == AF_INET6 &&
+	      ls.v[0].accept_queue_peak == 129 && ls.v[0].overflows == 5 &&
+	      !strcmp(ls.v[0].comm, "nginx"), "parse listeners: fields");
+	tw_listeners_free(&ls);
+
+	first = msg_start(buf, TCPWATCH_CMD_GET_LISTENERS);
+	CHECK(tw_listeners_cb(first, &ls) == MNL_CB_ERROR && ls.n == 0,
+	      "parse listeners: message without a listener refused");
+	tw_listeners_free(&ls);
+}
+
+static void test_status(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = msg_start(buf, TCPWATCH_CMD_GET_STATUS);
+	struct tw_status st = {};
+	struct nlattr *list, *one;
+	unsigned int i;
+
+	mnl_attr_put_strz(nlh, TCPWATCH_A_VERSION, "0.1.0");
+	mnl_attr_put_u32(nlh, TCPWATCH_A_RING_SIZE, 4096);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_TRACK_MAX, 65536);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_TRACK_USED, 17);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_TRACK_FAILED, 0);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_SEEDED, 12);
+	list = mnl_attr_nest_start(nlh, TCPWATCH_A_PROBES);
+	for (i = 0; i < 2; i++) {
+		one = mnl_attr_nest_start(nlh, TCPWATCH_A_PROBE);
+		mnl_attr_put_strz(nlh, TCPWATCH_A_PROBE_NAME,
+				  i ? "kprobe:tcp_check_req" : "sock:inet_sock_set_state");
+		mnl_attr_put_u8(nlh, TCPWATCH_A_PROBE_ATTACHED, !i);
+		mnl_attr_put_u64(nlh, TCPWATCH_A_PROBE_MISSED, i * 3);
+		mnl_attr_nest_end(nlh, one);
+	}
+	mnl_attr_nest_end(nlh, list);
+	list = mnl_attr_nest_start(nlh, TCPWATCH_A_CPUS);
+	for (i = 0; i < 2; i++) {
+		one = mnl_attr_nest_start(nlh, TCPWATCH_A_CPU);
+		mnl_attr_put_u32(nlh, TCPWATCH_A_CPU_ID, i);
+		mnl_attr_put_u64(nlh, TCPWATCH_A_CPU_WRITTEN, 500 + i);
+		mnl_attr_put_u64(nlh, TCPWATCH_A_CPU_LOST, i);
+		mnl_attr_nest_end(nlh, one);
+	}
+	mnl_attr_nest_end(nlh, list);
+
+	CHECK(tw_status_cb(nlh, &st) == MNL_CB_OK, "parse status: accepted");
+	CHECK(!strcmp(st.version, "0.1.0") && st.ring_size == 4096 && st.track_max == 65536 &&
+	      st.track_used == 17 && st.seeded == 12, "parse status: scalars");
+	CHECK(st.n_probes == 2 && st.probes[0].attached && !st.probes[1].attached &&
+	      st.probes[1].missed == 3 && !strcmp(st.probes[1].name, "kprobe:tcp_check_req"),
+	      "parse status: probes");
+	CHECK(st.n_cpus == 2 && st.cpus[1].id == 1 && st.cpus[1].written == 501 &&
+	      st.cpus[1].lost == 1, "parse status: cpus");
+	tw_status_free(&st);
+}
+
+static void test_socket(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = msg_start(buf, TCPWATCH_CMD_GET_SOCKETS);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, TCPWATCH_A_SOCKET);
+	struct tw_sockets s = {};
+
+	put_event_attrs(nlh);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_EV_AGE, 3000000000ull);
+	mnl_attr_nest_end(nlh, nest);
+	CHECK(tw_sockets_cb(nlh, &s) == MNL_CB_OK && s.n == 1, "parse socket: accepted");
+	CHECK(s.n == 1 && s.v[0].new_state == TCPWATCH_ESTABLISHED &&
+	      s.v[0].age_ns == 3000000000ull && s.v[0].cookie == 4097 &&
+	      s.v[0].t.dport == 8080 && !strcmp(s.v[0].comm, "curl"), "parse socket: fields");
+	tw_sockets_free(&s);
+}
+
+void test_parse(void)
+{
+	test_event();
+	test_event_edges();
+	test_summary();
+	test_listeners();
+	test_status();
+	test_socket();
+}

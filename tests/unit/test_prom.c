@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "metrics.h"
+#include "prom.h"
+#include "tap.h"
+
+static void test_histogram(void)
+{
+	uint64_t b[TCPWATCH_DWELL_BUCKETS] = { [0] = 1, [9] = 2, [63] = 1 };
+	struct capture c;
+	const char *out;
+
+	prom_histogram(capture_begin(&c), "x_seconds", "state=\"CLOSE\"", b);
+	out = capture_end(&c);
+	CHECK(!strncmp(out, "x_seconds_bucket{state=\"CLOSE\",le=\"2e-09\"} 1\n"
+		       "x_seconds_bucket{state=\"CLOSE\",le=\"4e-09\"} 1\n", 88),
+	      "prom histogram: first buckets, le = 2^(i+1) ns in seconds");
+	CHECK(strstr(out, "le=\"5.12e-07\"} 1\nx_seconds_bucket{state=\"CLOSE\","
+		     "le=\"1.024e-06\"} 3\n") != NULL, "prom histogram: cumulative");
+	CHECK(strstr(out, "le=\"18.4467441\"") == NULL &&
+	      strstr(out, "le=\"1.84467441e+10\"} 4\n") &&
+	      strstr(out, "le=\"+Inf\"} 4\nx_seconds_sum{state=\"CLOSE\"} ") &&
+	      strstr(out, "x_seconds_count{state=\"CLOSE\"} 4\n"),
+	      "prom histogram: last bucket, +Inf, _sum, _count");
+	capture_free(&c);
+
+	memset(b, 0, sizeof(b));
+	prom_histogram(capture_begin(&c), "y", NULL, b);
+	out = capture_end(&c);
+	CHECK(!strncmp(out, "y_bucket{le=\"2e-09\"} 0\n", 23) &&
+	      strstr(out, "y_sum 0\ny_count 0\n"), "prom histogram: no labels, empty");
+	capture_free(&c);
+}
+
+static void test_metrics(void)
+{
+	static struct tw_summary sum;
+	struct tw_listener l[3] = {
+		{ .netns = 1, .family = AF_INET, .port = 80, .accept_queue = 2, .overflows = 1 },
+		{ .netns = 1, .family = AF_INET6, .port = 80, .accept_queue = 3, .overflows = 4 },
+		{ .netns = 1, .family = AF_INET, .port = 22, .backlog = 128 },
+	};
+	struct tw_listeners ls = { .v = l, .n = 3 };
+	struct daemon_stats d = { .received = 10, .missed = 2 };
+	struct capture c;
+	const char *out;
+
+	memset(&sum, 0, sizeof(sum));
+	sum.states[TCPWATCH_TIME_WAIT] = 5;
+	sum.n_transitions = 1;
+	sum.transitions[0] = (struct tw_transition){ 1, TCPWATCH_NEW_SYN_RECV,
+						     TCPWATCH_ESTABLISHED, 9 };
+	metrics_write(capture_begin(&c), &sum, &ls, &d);
+	out = capture_end(&c);
+	CHECK(strstr(out, "# TYPE tcpwatch_sockets gauge\n") &&
+	      strstr(out, "tcpwatch_sockets{state=\"TIME_WAIT\"} 5\n") &&
+	      strstr(out, "tcpwatch_sockets{state=\"NEW_SYN_RECV\"} 0\n"),
+	      "metrics: all states as gauges");
+	CHECK(strstr(out, "tcpwatch_transitions_total{sk=\"request\",old=\"NEW_SYN_RECV\","
+		     "new=\"ESTABLISHED\"} 9\n") != NULL, "metrics: transitions");
+	CHECK(strstr(out, "tcpwatch_listener_accept_queue{netns=\"1\",port=\"80\"} 5\n") &&
+	      strstr(out, "tcpwatch_listener_overflows_total{netns=\"1\",port=\"80\"} 5\n") &&
+	      strstr(out, "tcpwatch_listener_backlog{netns=\"1\",port=\"22\"} 128\n") &&
+	      !strstr(out, "port=\"80\"} 2\n"), "metrics: listeners summed per (netns, port)");
+	CHECK(strstr(out, "tcpwatch_up 1\n") &&
+	      strstr(out, "tcpwatch_daemon_events_received_total 10\n") &&
+	      strstr(out, "tcpwatch_daemon_events_missed_total 2\n") &&
+	      strstr(out, "tcpwatch_dwell_seconds_count{state=\"ESTABLISHED\"} 0\n"),
+	      "metrics: up, daemon counters, dwell");
+	CHECK(l[0].port == 80 && l[2].port == 22, "metrics: caller's listeners untouched");
+	capture_free(&c);
+
+	metrics_write(capture_begin(&c), NULL, NULL, &d);
+	out = capture_end(&c);
+	CHECK(strstr(out, "tcpwatch_up 0\n") && !strstr(out, "tcpwatch_sockets"),
+	      "metrics: module absent -> up 0, daemon counters only");
+	capture_free(&c);
+}
+
+static void test_file(void)
+{
+	char dir[] = "/tmp/tcpwatch-test-XXXXXX", path[64], tmp[80];
+	struct prom_file p;
+	struct stat st;
+	FILE *f;
+	char line[64] = "";
+
+	CHECK(mkdtemp(dir) != NULL, "prom file: temp dir");
+	snprintf(path, sizeof(path), "%s/tcpwatch.prom", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	CHECK(!prom_begin(&p, path), "prom file: begin");
+	prom_u64(p.f, "a_total", NULL, 1);
+	CHECK(stat(path, &st) && !stat(tmp, &st), "prom file: written beside, not over");
+	CHECK(!prom_commit(&p) && stat(tmp, &st) && !stat(path, &st) &&
+	      (st.st_mode & 0777) == 0644, "prom file: renamed into place, mode 0644");
+	f = fopen(path, "r");
+	if (f) {
+		fgets(line, sizeof(line), f);
+		fclose(f);
+	}
+	tap_streq(line, "a_total 1\n", "prom file: content");
+	CHECK(prom_begin(&p, "/nonexistent/dir/x.prom") < 0, "prom file: bad dir reported");
+	unlink(path);
+	rmdir(dir);
+}
+
+void test_prom(void)
+{
+	test_histogram();
+	test_metrics();
+	test_file();
+}

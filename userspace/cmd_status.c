@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tcpwatch status: is the module healthy, and is anything being lost? */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "event_out.h"
+#include "json.h"
+#include "query.h"
+
+#define PROG "tcpwatch status"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: " PROG " [--json]\n\n"
+		"Module version, attached probes and their misses, ring size, socket\n"
+		"tracking pool, sockets seeded at load, events written and lost per CPU.\n\n"
+		"  -j, --json   one JSON object (see tcpwatch(8))\n"
+		"  -h, --help   this help\n");
+}
+
+void status_print_json(FILE *f, const struct tw_status *st)
+{
+	struct json j;
+	size_t i;
+
+	json_init(&j, f);
+	json_object_begin(&j, NULL);
+	json_string(&j, "version", st->version);
+	json_string(&j, "cli_version", TCPWATCH_VERSION);
+	json_u64(&j, "ring_size", st->ring_size);
+	json_object_begin(&j, "tracked");
+	json_u64(&j, "used", st->track_used);
+	json_u64(&j, "max", st->track_max);
+	json_u64(&j, "failed", st->track_failed);
+	json_object_end(&j);
+	json_u64(&j, "seeded", st->seeded);
+	json_array_begin(&j, "probes");
+	for (i = 0; i < st->n_probes; i++) {
+		json_object_begin(&j, NULL);
+		json_string(&j, "name", st->probes[i].name);
+		json_bool(&j, "attached", st->probes[i].attached);
+		json_u64(&j, "missed", st->probes[i].missed);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_array_begin(&j, "cpus");
+	for (i = 0; i < st->n_cpus; i++) {
+		json_object_begin(&j, NULL);
+		json_u64(&j, "cpu", st->cpus[i].id);
+		json_u64(&j, "written", st->cpus[i].written);
+		json_u64(&j, "lost", st->cpus[i].lost);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_evcounts(&j, &st->events);
+	json_object_end(&j);
+	fputc('\n', f);
+}
+
+static void human_probes(FILE *f, const struct tw_status *st)
+{
+	size_t i;
+
+	fprintf(f, "\n%-44s %-8s %20s\n", "PROBE", "ATTACHED", "MISSED");
+	for (i = 0; i < st->n_probes; i++)
+		fprintf(f, "%-44s %-8s %20" PRIu64 "\n", st->probes[i].name,
+			st->probes[i].attached ? "yes" : "NO", st->probes[i].missed);
+}
+
+static void human_cpus(FILE *f, const struct tw_status *st)
+{
+	uint64_t written = 0, lost = 0;
+	size_t i;
+
+	fprintf(f, "\n%-8s %20s %20s\n", "CPU", "WRITTEN", "LOST");
+	for (i = 0; i < st->n_cpus; i++) {
+		fprintf(f, "%-8" PRIu32 " %20" PRIu64 " %20" PRIu64 "\n",
+			st->cpus[i].id, st->cpus[i].written, st->cpus[i].lost);
+		written += st->cpus[i].written;
+		lost += st->cpus[i].lost;
+	}
+	fprintf(f, "%-8s %20" PRIu64 " %20" PRIu64 "\n", "total", written, lost);
+}
+
+void status_print_human(FILE *f, const struct tw_status *st)
+{
+	fprintf(f, "module           %s (tcpwatch %s)\n", st->version, TCPWATCH_VERSION);
+	fprintf(f, "ring             %" PRIu32 " records per CPU\n", st->ring_size);
+	fprintf(f, "tracked sockets  %" PRIu32 " of %" PRIu32 ", %" PRIu64
+		" not tracked (pool full)\n", st->track_used, st->track_max,
+		st->track_failed);
+	fprintf(f, "seeded at load   %" PRIu32 " sockets\n", st->seeded);
+	human_probes(f, st);
+	human_cpus(f, st);
+	fprintf(f, "\nevents           written %" PRIu64 ", lost %" PRIu64
+		" (ring full and probe misses)\n", st->events.written, st->events.lost);
+}
+
+static int status_run(bool json)
+{
+	struct tw_status st = {};
+	struct nl nl;
+	int ret;
+
+	if (nl_open_report(&nl, "tcpwatch"))
+		return 1;
+	ret = query_status(&nl, &st);
+	if (ret)
+		nl_perror(&nl, "tcpwatch", "reading the status", ret);
+	else if (json)
+		status_print_json(stdout, &st);
+	else
+		status_print_human(stdout, &st);
+	tw_status_free(&st);
+	nl_close(&nl);
+	return ret ? 1 : 0;
+}
+
+int status_main(int argc, char *argv[])
+{
+	bool json = false;
+	int ret = cli_report_opts(PROG, argc, argv, usage, &json, NULL);
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	return status_run(json);
+}

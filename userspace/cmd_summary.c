@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/* tcpwatch summary: the module's aggregates, for a person or as JSON. */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "array.h"
+#include "cli.h"
+#include "cmds.h"
+#include "event_out.h"
+#include "format.h"
+#include "hist.h"
+#include "json.h"
+#include "query.h"
+
+#define PROG "tcpwatch summary"
+
+static const double dwell_quantiles[] = { 0.5, 0.9, 0.99 };
+static const char *const dwell_quantile_keys[] = { "p50_ns", "p90_ns", "p99_ns" };
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: " PROG " [--json] [--netns INODE]\n\n"
+		"Counts of sockets per TCP state, state transitions, TIME_WAIT sockets,\n"
+		"listener queues, time spent per state and events written/lost.\n\n"
+		"  -j, --json         one JSON object (see tcpwatch(8))\n"
+		"  -n, --netns INODE  only this network namespace (inode number)\n"
+		"  -h, --help         this help\n");
+}
+
+/* --- JSON --------------------------------------------------------------- */
+
+static void json_states(struct json *j, const struct tw_summary *sum)
+{
+	unsigned int s;
+
+	json_object_begin(j, "states");
+	for (s = 1; s < TCPWATCH_NR_STATES; s++)
+		json_u64(j, tw_state_name(s), sum->states[s]);
+	json_object_end(j);
+}
+
+static void json_transitions(struct json *j, const struct tw_summary *sum)
+{
+	size_t i;
+
+	json_array_begin(j, "transitions");
+	for (i = 0; i < sum->n_transitions; i++) {
+		const struct tw_transition *tr = &sum->transitions[i];
+
+		json_object_begin(j, NULL);
+		json_string(j, "sk", tw_sk_kind_name(tr->sk));
+		json_string(j, "old", tw_state_name(tr->old_state));
+		json_string(j, "new", tw_state_name(tr->new_state));
+		json_u64(j, "count", tr->count);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void json_listener(struct json *j, const struct tw_listener *l)
+{
+	json_object_begin(j, NULL);
+	json_u64(j, "netns", l->netns);
+	json_string(j, "family", tw_family_name(l->family));
+	json_addr(j, "addr", l->family, l->addr);
+	json_u64(j, "port", l->port);
+	json_u64(j, "syn_queue", l->syn_queue);
+	json_u64(j, "syn_queue_peak", l->syn_queue_peak);
+	json_u64(j, "accept_queue", l->accept_queue);
+	json_u64(j, "accept_queue_peak", l->accept_queue_peak);
+	json_u64(j, "backlog", l->backlog);
+	json_u64(j, "overflows", l->overflows);
+	json_u64(j, "syn_drops", l->syn_drops);
+	json_u64(j, "syncookies", l->syncookies);
+	json_u64(j, "pid", l->pid);
+	json_string(j, "comm", l->comm);
+	json_u64(j, "cookie", l->cookie);
+	json_object_end(j);
+}
+
+static void json_dwell(struct json *j, const struct tw_summary *sum)
+{
+	unsigned int s, q, i;
+
+	json_object_begin(j, "dwell");
+	for (s = 1; s < TCPWATCH_NR_STATES; s++) {
+		if (!(sum->dwell_present & (1u << s)))
+			continue;
+		json_object_begin(j, tw_state_name(s));
+		json_u64(j, "samples", hist_count(sum->dwell[s]));
+		for (q = 0; q < ARRAY_SIZE(dwell_quantiles); q++)
+			json_double(j, dwell_quantile_keys[q],
+				    hist_quantile_ns(sum->dwell[s], dwell_quantiles[q]));
+		json_array_begin(j, "buckets");
+		for (i = 0; i < TCPWATCH_DWELL_BUCKETS; i++)
+			json_u64(j, NULL, sum->dwell[s][i]);
+		json_array_end(j);
+		json_object_end(j);
+	}
+	json_object_end(j);
+}
+
+void summary_print_json(FILE *f, const struct tw_summary *sum,
+			const struct tw_listeners *ls)
+{
+	struct json j;
+	size_t i;
+
+	json_init(&j, f);
+	json_object_begin(&j, NULL);
+	json_states(&j, sum);
+	json_transitions(&j, sum);
+	json_object_begin(&j, "timewait");
+	json_u64(&j, "current", sum->timewait.current);
+	json_u64(&j, "entered", sum->timewait.entered);
+	json_u64(&j, "ended", sum->timewait.ended);
+	json_object_end(&j);
+	json_array_begin(&j, "listeners");
+	for (i = 0; i < ls->n; i++)
+		json_listener(&j, &ls->v[i]);
+	json_array_end(&j);
+	json_dwell(&j, sum);
+	json_evcounts(&j, &sum->events);
+	json_object_end(&j);
+	fputc('\n', f);
+}
+
+/* --- text --------------------------------------------------------------- */
+
+/* Four rows of three "STATE COUNT" pairs: all twelve states, always. */
+static void human_states(FILE *f, const struct tw_summary *sum)
+{
+	unsigned int row, col, s;
+
+	fprintf(f, "%-12s %11s   %-12s %11s   %-12s %11s\n",
+		"STATE", "SOCKETS", "STATE", "SOCKETS", "STATE", "SOCKETS");
+	for (row = 0; row < 4; row++) {
+		for (col = 0; col < 3; col++) {
+			s = 1 + row * 3 + col;
+			fprintf(f, "%s%-12s %11" PRIu64, col ? "   " : "",
+				tw_state_name(s), sum->states[s]);
+		}
+		fputc('\n', f);
+	}
+}
+
+static const char *name_or_q(const char *name)
+{
+	return name ? name : "?";
+}
+
+static void human_transitions(FILE *f, const struct tw_summary *sum)
+{
+	size_t i;
+
+	fprintf(f, "\n%-9s %-13s %-13s %20s\n", "SK", "OLD", "NEW", "TRANSITIONS");
+	if (!sum->n_transitions)
+		fprintf(f, "(none yet)\n");
+	for (i = 0; i < sum->n_transitions; i++) {
+		const struct tw_transition *tr = &sum->transitions[i];
+
+		fprintf(f, "%-9s %-13s %-13s %20" PRIu64 "\n",
+			name_or_q(tw_sk_kind_name(tr->sk)),
+			name_or_q(tw_state_name(tr->old_state)),
+			name_or_q(tw_state_name(tr->new_state)), tr->count);
+	}
+}
+
+static void human_listener(FILE *f, const struct tw_listener *l)
+{
+	char local[TW_ADDRPORT_LEN], synq[24], acceptq[24], owner[TW_COMM_LEN + 16];
+	char comm[TW_COMM_LEN];
+
+	if (tw_addrport_format(l->family, l->addr, l->port, local, sizeof(local)))
+		snprintf(local, sizeof(local), "?:%u", l->port);
+	snprintf(synq, sizeof(synq), "%" PRIu32 "/%" PRIu32, l->syn_queue, l->syn_queue_peak);
+	snprintf(acceptq, sizeof(acceptq), "%" PRIu32 "/%" PRIu32,
+		 l->accept_queue, l->accept_queue_peak);
+	tw_printable(l->comm, comm, sizeof(comm));
+	if (l->pid || comm[0])
+		snprintf(owner, sizeof(owner), "%" PRIu32 "/%s", l->pid, comm);
+	else
+		snprintf(owner, sizeof(owner), "-");
+	fprintf(f, "%-21s %9s %9s %7" PRIu32 " %9" PRIu64 " %8" PRIu64 " %s\n",
+		local, synq, acceptq, l->backlog, l->overflows, l->syn_drops, owner);
+}
+
+static void human_listeners(FILE *f, const struct tw_listeners *ls)
+{
+	size_t i;
+
+	fprintf(f, "\n%-21s %9s %9s %7s %9s %8s %s\n", "LISTENER", "SYNQ/PEAK",
+		"ACCQ/PEAK", "BACKLOG", "OVERFLOWS", "SYNDROPS", "PROCESS");
+	if (!ls->n)
+		fprintf(f, "(none)\n");
+	for (i = 0; i < ls->n; i++)
+		human_listener(f, &ls->v[i]);
+}
+
+static void human_dwell(FILE *f, const struct tw_summary *sum)
+{
+	char q[3][16];
+	unsigned int s, i;
+
+	if (!sum->dwell_present)
+		return;
+	/* Log2 buckets give upper bounds: "P50<" = half the samples took less. */
+	fprintf(f, "\n%-12s %12s %10s %10s %10s\n", "DWELL", "SAMPLES", "P50<", "P90<",
+		"P99<");
+	for (s = 1; s < TCPWATCH_NR_STATES; s++) {
+		if (!(sum->dwell_present & (1u << s)))
+			continue;
+		for (i = 0; i < 3; i++)
+			tw_duration_format(hist_quantile_ns(sum->dwell[s], dwell_quantiles[i]),
+					   q[i], sizeof(q[i]));
+		fprintf(f, "%-12s %12" PRIu64 " %10s %10s %10s\n", tw_state_name(s),
+			hist_count(sum->dwell[s]), q[0], q[1], q[2]);
+	}
+}
+
+void summary_print_human(FILE *f, const struct tw_summary *sum,
+			 const struct tw_listeners *ls)
+{
+	human_states(f, sum);
+	human_transitions(f, sum);
+	fprintf(f, "\nTIME_WAIT  now %" PRIu64 "  entered %" PRIu64 "  ended %" PRIu64 "\n",
+		sum->timewait.current, sum->timewait.entered, sum->timewait.ended);
+	human_listeners(f, ls);
+	human_dwell(f, sum);
+	fprintf(f, "\nEVENTS     written %" PRIu64 "  lost %" PRIu64 "\n",
+		sum->events.written, sum->events.lost);
+}
+
+/* --- command ------------------------------------------------------------ */
+
+/* The listener dump has no filter of its own: apply --netns here. */
+static void keep_netns(struct tw_listeners *ls, uint32_t netns)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < ls->n; i++)
+		if (ls->v[i].netns == netns)
+			ls->v[n++] = ls->v[i];
+	ls->n = n;
+}
+
+static int summary_run(bool json, uint32_t netns)
+{
+	static struct tw_summary sum;	/* ~20 KiB: keep it off the stack */
+	struct tw_listeners ls = {};
+	struct nl nl;
+	int ret;
+
+	if (nl_open_report(&nl, "tcpwatch"))
+		return 1;
+	ret = query_summary(&nl, netns, &sum);
+	if (ret) {
+		nl_perror(&nl, "tcpwatch", "reading the summary", ret);
+		goto out;
+	}
+	ret = query_listeners(&nl, &ls);
+	if (ret) {
+		nl_perror(&nl, "tcpwatch", "reading the listeners", ret);
+		goto out;
+	}
+	if (netns)
+		keep_netns(&ls, netns);
+	if (json)
+		summary_print_json(stdout, &sum, &ls);
+	else
+		summary_print_human(stdout, &sum, &ls);
+out:
+	tw_listeners_free(&ls);
+	nl_close(&nl);
+	return ret ? 1 : 0;
+}
+
+int summary_main(int argc, char *argv[])
+{
+	uint64_t netns = 0;
+	bool json = false;
+	int ret = cli_report_opts(PROG, argc, argv, usage, &json, &netns);
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	return summary_run(json, netns);
+}

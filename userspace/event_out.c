@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <inttypes.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "array.h"
+#include "event_out.h"
+#include "format.h"
+#include "json.h"
+
+void json_addr(struct json *j, const char *key, unsigned int family, const uint8_t *addr)
+{
+	char buf[TW_ADDRPORT_LEN];
+
+	if (tw_addr_format(family, addr, buf, sizeof(buf)))
+		json_null(j, key);
+	else
+		json_string(j, key, buf);
+}
+
+void json_evcounts(struct json *j, const struct tw_evcounts *evs)
+{
+	json_object_begin(j, "events");
+	json_u64(j, "written", evs->written);
+	json_u64(j, "lost", evs->lost);
+	json_object_end(j);
+}
+
+static void json_state(struct json *j, const char *key, const struct tw_event *ev,
+		       unsigned int attr, unsigned int state)
+{
+	json_string(j, key, tw_event_has(ev, attr) ? tw_state_name(state) : NULL);
+}
+
+static void json_opt_u64(struct json *j, const char *key, const struct tw_event *ev,
+			 unsigned int attr, uint64_t v)
+{
+	if (tw_event_has(ev, attr))
+		json_u64(j, key, v);
+}
+
+static void json_head(struct json *j, const struct tw_event *ev)
+{
+	json_string(j, "type", tw_event_type_name(ev->type));
+	json_u64(j, "seq", ev->seq);
+	json_u64(j, "cpu", ev->cpu);
+	json_u64(j, "ts_ns", ev->ts_ns);
+}
+
+static void json_socket_event(struct json *j, const struct tw_event *ev)
+{
+	json_string(j, "sk", tw_sk_kind_name(ev->sk));
+	json_u64(j, "cookie", ev->cookie);
+	json_u64(j, "netns", ev->netns);
+	json_string(j, "family", tw_family_name(ev->t.family));
+	json_addr(j, "saddr", ev->t.family, ev->t.saddr);
+	json_u64(j, "sport", ev->t.sport);
+	json_addr(j, "daddr", ev->t.family, ev->t.daddr);
+	json_u64(j, "dport", ev->t.dport);
+	json_state(j, "old", ev, TCPWATCH_A_EV_OLD, ev->old_state);
+	json_state(j, "new", ev, TCPWATCH_A_EV_NEW, ev->new_state);
+	if (tw_event_has(ev, TCPWATCH_A_EV_DWELL))
+		json_u64(j, "dwell_ns", ev->dwell_ns);
+	else
+		json_null(j, "dwell_ns");
+	json_u64(j, "pid", ev->pid);
+	json_string(j, "comm", ev->comm);
+	if (ev->reason)
+		json_string(j, "reason", tw_reason_name(ev->reason));
+	json_opt_u64(j, "syn_queue", ev, TCPWATCH_A_EV_SYN_QUEUE, ev->syn_queue);
+	json_opt_u64(j, "accept_queue", ev, TCPWATCH_A_EV_ACCEPT_QUEUE, ev->accept_queue);
+	json_opt_u64(j, "backlog", ev, TCPWATCH_A_EV_BACKLOG, ev->backlog);
+}
+
+void event_print_json(FILE *f, const struct tw_event *ev)
+{
+	struct json j;
+
+	json_init(&j, f);
+	json_object_begin(&j, NULL);
+	json_head(&j, ev);
+	if (ev->type == TCPWATCH_EV_LOST)
+		json_u64(&j, "lost", ev->lost);
+	else
+		json_socket_event(&j, ev);
+	json_object_end(&j);
+	fputc('\n', f);
+}
+
+#define HUMAN_FMT	"%13s %-4s %-24s %-21s %-21s %8s %s"
+#define WIDE_FMT	"%-12s %-20s "
+
+void event_print_header(FILE *f, bool wide)
+{
+	if (wide)
+		fprintf(f, WIDE_FMT, "CPU:SEQ", "COOKIE");
+	fprintf(f, HUMAN_FMT "\n", "TIME", "SK", "TRANSITION", "LOCAL", "PEER",
+		"DWELL", "PROCESS");
+}
+
+static const char *short_kind(unsigned int kind)
+{
+	static const char *const names[] = { "full", "req", "tw" };
+
+	return kind < ARRAY_SIZE(names) ? names[kind] : "?";
+}
+
+static const char *state_or_unknown(const struct tw_event *ev, unsigned int attr,
+				    unsigned int state)
+{
+	const char *name = tw_event_has(ev, attr) ? tw_state_name(state) : NULL;
+
+	return name ? name : "?";
+}
+
+static void human_what(const struct tw_event *ev, char *buf, size_t len)
+{
+	if (ev->type == TCPWATCH_EV_STATE)
+		snprintf(buf, len, "%s>%s",
+			 state_or_unknown(ev, TCPWATCH_A_EV_OLD, ev->old_state),
+			 state_or_unknown(ev, TCPWATCH_A_EV_NEW, ev->new_state));
+	else if (tw_event_type_name(ev->type))
+		snprintf(buf, len, "%s", tw_event_type_name(ev->type));
+	else
+		snprintf(buf, len, "type %u", ev->type);
+}
+
+static void human_endpoint(const struct tw_event *ev, const uint8_t *addr,
+			   uint16_t port, char *buf, size_t len)
+{
+	if (tw_addrport_format(ev->t.family, addr, port, buf, len))
+		snprintf(buf, len, "-");
+}
+
+/* Reason and queue depths, when the kernel sent them. */
+static void human_extras(FILE *f, const struct tw_event *ev)
+{
+	if (ev->reason)
+		fprintf(f, " reason=%s", tw_reason_name(ev->reason) ?: "?");
+	if (tw_event_has(ev, TCPWATCH_A_EV_SYN_QUEUE))
+		fprintf(f, " synq=%" PRIu32, ev->syn_queue);
+	if (tw_event_has(ev, TCPWATCH_A_EV_ACCEPT_QUEUE))
+		fprintf(f, " acceptq=%" PRIu32, ev->accept_queue);
+	if (tw_event_has(ev, TCPWATCH_A_EV_BACKLOG))
+		fprintf(f, " backlog=%" PRIu32, ev->backlog);
+}
+
+static void human_time(const struct tw_event *ev, char *buf, size_t len)
+{
+	snprintf(buf, len, "%" PRIu64 ".%06" PRIu64, ev->ts_ns / 1000000000,
+		 ev->ts_ns / 1000 % 1000000);
+}
+
+static void human_lost(FILE *f, const struct tw_event *ev, const char *time)
+{
+	fprintf(f, "%13s lost %" PRIu64 " events on cpu %" PRIu32
+		" (overwritten in the kernel ring)\n", time, ev->lost, ev->cpu);
+}
+
+void event_print_human(FILE *f, const struct tw_event *ev, bool wide)
+{
+	char time[32], what[40], local[TW_ADDRPORT_LEN], peer[TW_ADDRPORT_LEN];
+	char dwell[16] = "-", owner[TW_COMM_LEN + 16] = "-", cpuseq[32];
+
+	if (wide) {
+		snprintf(cpuseq, sizeof(cpuseq), "%" PRIu32 ":%" PRIu64, ev->cpu, ev->seq);
+		fprintf(f, "%-12s %-20" PRIu64 " ", cpuseq, ev->cookie);
+	}
+	human_time(ev, time, sizeof(time));
+	if (ev->type == TCPWATCH_EV_LOST) {
+		human_lost(f, ev, time);
+		return;
+	}
+	human_what(ev, what, sizeof(what));
+	human_endpoint(ev, ev->t.saddr, ev->t.sport, local, sizeof(local));
+	human_endpoint(ev, ev->t.daddr, ev->t.dport, peer, sizeof(peer));
+	if (tw_event_has(ev, TCPWATCH_A_EV_DWELL))
+		tw_duration_format(ev->dwell_ns, dwell, sizeof(dwell));
+	if (ev->pid || ev->comm[0])
+		snprintf(owner, sizeof(owner), "%" PRIu32 "/%s", ev->pid, ev->comm);
+	fprintf(f, HUMAN_FMT, time, short_kind(ev->sk), what, local, peer, dwell, owner);
+	human_extras(f, ev);
+	fputc('\n', f);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tcpwatchd's Prometheus metrics. Labels are bounded: state names, socket
+ * kinds, and listeners by (netns, port); never one series per connection.
+ */
+#ifndef TCPWATCH_METRICS_H
+#define TCPWATCH_METRICS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "parse.h"
+
+/* What the daemon itself saw of the event stream. */
+struct daemon_stats {
+	uint64_t received;		/* events written out */
+	uint64_t missed;		/* seq gaps: never received */
+	uint64_t missed_kernel;		/* of those: lost in the kernel's ring */
+	uint64_t enobufs;		/* receive queue overflows */
+	uint64_t malformed;		/* messages that failed to parse */
+};
+
+/* @sum and @ls NULL when the module could not be read (tcpwatch_up 0). */
+void metrics_write(FILE *f, const struct tw_summary *sum,
+		   const struct tw_listeners *ls, const struct daemon_stats *d);
+
+#endif

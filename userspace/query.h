@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Typed requests to the module: send, collect the replies into structs. */
+#ifndef TCPWATCH_QUERY_H
+#define TCPWATCH_QUERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nl.h"
+#include "parse.h"
+
+/* @netns: 0 for the caller's whole view. */
+int query_summary(struct nl *nl, uint32_t netns, struct tw_summary *sum);
+int query_listeners(struct nl *nl, struct tw_listeners *ls);
+int query_status(struct nl *nl, struct tw_status *st);
+int query_sockets(struct nl *nl, struct tw_sockets *s);
+/* Dump the kernel's recent event history, @cb once per message. */
+int query_history(struct nl *nl, mnl_cb_t cb, void *data);
+
+#endif

@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpwatchd: log every tcpwatch event as a JSON line and keep a Prometheus
+ * textfile up to date. It stays in the foreground (systemd or a supervisor
+ * runs it), survives the module being absent or reloaded, and says what it
+ * missed.
+ *
+ * One poll() loop over four things: the event socket (the "events" group and
+ * nlctrl's "notify" group, which announces the family coming and going), a
+ * signalfd, a timerfd for the metrics interval, and a one-second timeout while
+ * the module is away. Requests go on a second socket that joins no group.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/genetlink.h>
+#include <sys/timerfd.h>
+
+#include "cli.h"
+#include "event_out.h"
+#include "format.h"
+#include "metrics.h"
+#include "prom.h"
+#include "query.h"
+#include "seqtrack.h"
+#include "sigfd.h"
+
+#define PROG "tcpwatchd"
+#define RETRY_NS 1000000000ull
+
+struct daemon {
+	const char *output;		/* "-" for stdout */
+	const char *prom;		/* NULL: no metrics file */
+	uint64_t interval_ns;
+
+	FILE *out;
+	struct nl live;			/* subscribed: events, nlctrl notify */
+	struct nl req;			/* requests; knows the family id */
+	uint32_t joined_group;		/* our "events" membership, 0 if none */
+	bool present;			/* module loaded and subscribed to */
+	bool said_absent;		/* "not loaded" said for this absence */
+	uint64_t last_attempt_ns;
+	int sigfd, timerfd;
+
+	struct seqtrack seq;
+	struct daemon_stats stats;
+	uint64_t reported_missed;	/* at the last loss report */
+	uint64_t reported_enobufs;
+	uint64_t kernel_lost;		/* module's own counter, last read */
+	uint64_t reported_kernel_lost;
+	/* Counters must not go down when a reloaded module restarts its seqs. */
+	uint64_t missed_base, missed_kernel_base;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: " PROG " [--output FILE|-] [--prom FILE] [--interval SECS]\n\n"
+		"Write every tcpwatch event as one JSON line (the format of\n"
+		"'tcpwatch events --json') and, every interval, Prometheus metrics for\n"
+		"node_exporter's textfile collector. Runs in the foreground; SIGINT or\n"
+		"SIGTERM flush, write the metrics once more and exit; SIGHUP reopens\n"
+		"the output file. Needs CAP_NET_ADMIN.\n\n"
+		"  -o, --output FILE   append events to FILE; '-' is stdout (default)\n"
+		"  -p, --prom FILE     metrics file, e.g. .../textfile/tcpwatch.prom\n"
+		"  -i, --interval T    metrics and loss reports every T (default 15s;\n"
+		"                      '0.5', '500ms', '1m' work)\n"
+		"  -F, --foreground    accepted for compatibility: always the case\n"
+		"  -h, --help          this help\n");
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void detach(struct daemon *d, const char *why)
+{
+	if (d->joined_group)
+		nl_leave(&d->live, d->joined_group);
+	d->joined_group = 0;
+	d->present = false;
+	d->said_absent = true;
+	fprintf(stderr, PROG ": %s; waiting for it to come back\n", why);
+}
+
+/* --- output ------------------------------------------------------------- */
+
+static int open_output(struct daemon *d)
+{
+	FILE *f = stdout;
+
+	if (strcmp(d->output, "-")) {
+		f = fopen(d->output, "ae");
+		if (!f) {
+			int err = errno;
+
+			fprintf(stderr, PROG ": %s: %s\n", d->output, strerror(err));
+			return -err;
+		}
+	} else if (d->out) {
+		return 0;	/* stdout: nothing to reopen */
+	}
+	if (d->out && d->out != stdout)
+		fclose(d->out);
+	d->out = f;
+	/* A line at a time, so `tail -f` and log shippers see whole events. */
+	setvbuf(f, NULL, _IOLBF, 0);
+	return 0;
+}
+
+static void write_metrics(struct daemon *d)
+{
+	static struct tw_summary sum;
+	struct tw_listeners ls = {};
+	struct prom_file p;
+	bool up = false;
+	int ret;
+
+	if (d->present) {
+		ret = query_summary(&d->req, 0, &sum);
+		if (!ret)
+			ret = query_listeners(&d->req, &ls);
+		up = !ret;
+		if (up)
+			d->kernel_lost = sum.events.lost;
+		else if (ret == -ENOENT)
+			detach(d, "module gone");
+		else
+			nl_perror(&d->req, PROG, "reading the aggregates", ret);
+	}
+	if (!d->prom)
+		goto out;
+	ret = prom_begin(&p, d->prom);
+	if (!ret) {
+		metrics_write(p.f, up ? &sum : NULL, up ? &ls : NULL, &d->stats);
+		ret = prom_commit(&p);
+	}
+	if (ret)
+		fprintf(stderr, PROG ": writing %s: %s\n", d->prom, strerror(-ret));
+out:
+	tw_listeners_free(&ls);
+}
+
+/* At most once per interval, and only when something new was lost. */
+static void report_loss(struct daemon *d)
+{
+	struct daemon_stats *s = &d->stats;
+	uint64_t missed = s->missed - d->reported_missed;
+	uint64_t enobufs = s->enobufs - d->reported_enobufs;
+	uint64_t kernel = d->kernel_lost - d->reported_kernel_lost;
+
+	if (!missed && !enobufs && !kernel)
+		return;
+	fprintf(stderr, PROG ": lost events: %" PRIu64 " missed by us (%" PRIu64
+		" in total, %" PRIu64 " of them in the kernel ring), %" PRIu64
+		" receive queue overflows, module lost %" PRIu64 "\n",
+		missed, s->missed, s->missed_kernel, enobufs, kernel);
+	d->reported_missed = s->missed;
+	d->reported_enobufs = s->enobufs;
+	d->reported_kernel_lost = d->kernel_lost;
+}
+
+/* --- events ------------------------------------------------------------- */
+
+static int handle_event(struct daemon *d, const struct nlmsghdr *nlh)
+{
+	struct seqtrack_totals t;
+	struct tw_event ev;
+	int ret;
+
+	if (!tw_is_event_msg(nlh))
+		return 0;
+	if (tw_parse_event(nlh, &ev)) {
+		d->stats.malformed++;
+		return 0;
+	}
+	ret = seqtrack_event(&d->seq, &ev);
+	if (ret <= 0)
+		return ret;
+	event_print_json(d->out, &ev);
+	d->stats.received++;
+	seqtrack_totals(&d->seq, &t);
+	d->stats.missed = d->missed_base + t.missed;
+	d->stats.missed_kernel = d->missed_kernel_base + t.by_kernel;
+	return 0;
+}
+
+static int history_cb(const struct nlmsghdr *nlh, void *data)
+{
+	return tw_cb_result(handle_event(data, nlh));
+}
+
+/* Find the family, join its group; seqs restart with a new module. */
+static int attach(struct daemon *d)
+{
+	int ret;
+
+	d->last_attempt_ns = now_ns();
+	ret = nl_resolve(&d->req);
+	if (!ret)
+		ret = nl_join(&d->live, d->req.events_group);
+	if (ret == -ENOENT) {
+		if (!d->said_absent)
+			fprintf(stderr, PROG ": module not loaded (no generic netlink family "
+				"\"%s\"); retrying every second\n", TCPWATCH_GENL_NAME);
+		d->said_absent = true;
+		return 0;
+	}
+	if (ret) {
+		nl_perror(&d->req, PROG, "joining the \"" TCPWATCH_MCGRP_EVENTS "\" group", ret);
+		return ret;
+	}
+	d->live.family = d->req.family;
+	d->joined_group = d->req.events_group;
+	d->present = true;
+	if (d->said_absent)
+		fprintf(stderr, PROG ": module is back, following events\n");
+	d->said_absent = false;
+	/* A new module instance: new seqs, its loss counter starts at 0. */
+	seqtrack_reset(&d->seq);
+	d->missed_base = d->stats.missed;
+	d->missed_kernel_base = d->stats.missed_kernel;
+	d->kernel_lost = d->reported_kernel_lost = 0;
+	return 0;
+}
+
+static int live_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct daemon *d = data;
+
+	switch (nl_ctrl_notification(nlh, TCPWATCH_GENL_NAME)) {
+	case CTRL_CMD_DELFAMILY:
+		if (d->present)
+			detach(d, "module unloaded");
+		return MNL_CB_OK;
+	case CTRL_CMD_NEWFAMILY:
+		return tw_cb_result(d->present ? 0 : attach(d));
+	}
+	if (!d->present || nlh->nlmsg_type != d->live.family)
+		return MNL_CB_OK;
+	return tw_cb_result(handle_event(d, nlh));
+}
+
+/*
+ * The kernel dropped messages for us. Re-read the aggregates now, and fetch
+ * the history still in the rings: whatever is there of what we missed gets
+ * written (seqtrack skips what we already have).
+ */
+static void recover(struct daemon *d)
+{
+	int ret;
+
+	d->stats.enobufs++;
+	write_metrics(d);
+	ret = query_history(&d->req, history_cb, d);
+	if (ret && ret != -ENOENT)
+		nl_perror(&d->req, PROG, "reading the event history", ret);
+}
+
+static int read_events(struct daemon *d)
+{
+	int ret = nl_drain(&d->live, live_cb, d);
+
+	if (ret == -ENOBUFS) {
+		recover(d);
+		return 0;
+	}
+	if (ret < 0)
+		nl_perror(&d->live, PROG, "receiving events", ret);
+	return ret < 0 ? ret : 0;
+}
+
+/* --- setup and main loop ------------------------------------------------ */
+
+static int setup_timer(struct daemon *d)
+{
+	struct itimerspec it = {
+		.it_value = { d->interval_ns / 1000000000, d->interval_ns % 1000000000 },
+	};
+
+	it.it_interval = it.it_value;
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (d->timerfd < 0 || timerfd_settime(d->timerfd, 0, &it, NULL))
+		return -errno;
+	return 0;
+}
+
+static int setup_sockets(struct daemon *d)
+{
+	uint16_t ctrl;
+	uint32_t notify;
+	int ret;
+
+	ret = nl_open_unresolved(&d->live);
+	if (!ret)
+		ret = nl_open_unresolved(&d->req);
+	if (!ret)
+		ret = nl_event_socket(&d->live);
+	if (!ret)
+		ret = nl_resolve_family(&d->req, "nlctrl", "notify", &ctrl, &notify);
+	if (!ret)
+		ret = nl_join(&d->live, notify);
+	if (ret)
+		nl_perror(NULL, PROG, "netlink", ret);
+	return ret;
+}
+
+static int daemon_setup(struct daemon *d)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, 0 };
+	int ret;
+
+	ret = open_output(d);
+	if (ret)
+		return ret;
+	d->sigfd = ret = sigfd_open(sigs);
+	if (ret < 0 || (ret = setup_timer(d))) {
+		fprintf(stderr, PROG ": %s\n", strerror(-ret));
+		return ret;
+	}
+	ret = setup_sockets(d);
+	return ret ?: attach(d);
+}
+
+/* -1 (forever) while the module is there, else until the next retry. */
+static int poll_timeout(const struct daemon *d)
+{
+	uint64_t since = now_ns() - d->last_attempt_ns;
+
+	if (d->present)
+		return -1;
+	return since >= RETRY_NS ? 0 : (int)((RETRY_NS - since) / 1000000) + 1;
+}
+
+static void on_tick(struct daemon *d)
+{
+	uint64_t expirations;
+
+	if (read(d->timerfd, &expirations, sizeof(expirations)) < 0)
+		return;
+	write_metrics(d);
+	report_loss(d);
+}
+
+/* Returns 1 when it is time to stop. */
+static int on_signal(struct daemon *d)
+{
+	int sig = sigfd_read(d->sigfd);
+
+	if (sig == SIGHUP) {
+		open_output(d);
+		return 0;
+	}
+	return sig > 0;
+}
+
+static int daemon_loop(struct daemon *d)
+{
+	struct pollfd pfd[3] = {
+		{ .fd = nl_fd(&d->live), .events = POLLIN },
+		{ .fd = d->sigfd, .events = POLLIN },
+		{ .fd = d->timerfd, .events = POLLIN },
+	};
+	int ret;
+
+	for (;;) {
+		ret = poll(pfd, 3, poll_timeout(d));
+		if (ret < 0 && errno != EINTR)
+			return -errno;
+		if (pfd[1].revents && on_signal(d))
+			return 0;
+		if (pfd[0].revents && (ret = read_events(d)))
+			return ret;
+		if (pfd[2].revents)
+			on_tick(d);
+		if (!d->present && now_ns() - d->last_attempt_ns >= RETRY_NS &&
+		    (ret = attach(d)))
+			return ret;
+	}
+}
+
+static void daemon_teardown(struct daemon *d)
+{
+	if (d->out) {
+		fflush(d->out);
+		if (d->out != stdout)
+			fclose(d->out);
+	}
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	if (d->timerfd >= 0)
+		close(d->timerfd);
+	nl_close(&d->live);
+	nl_close(&d->req);
+	seqtrack_free(&d->seq);
+}
+
+static int parse_interval(const char *arg, uint64_t *ns)
+{
+	int ret = tw_duration_parse(arg, ns);
+
+	if (ret)
+		return cli_error(PROG, "--interval '%s' is not a duration (e.g. 15, 0.5, "
+				 "500ms, 1m)", arg);
+	if (*ns < 10000000 || *ns > 86400000000000ull)
+		return cli_error(PROG, "--interval '%s' out of range (10ms-1d)", arg);
+	return 0;
+}
+
+static int parse_opts(int argc, char *argv[], struct daemon *d)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "prom", required_argument, NULL, 'p' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "foreground", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:p:i:Fh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			d->output = optarg;
+			break;
+		case 'p':
+			d->prom = optarg;
+			break;
+		case 'i':
+			if (parse_interval(optarg, &d->interval_ns))
+				return 1;
+			break;
+		case 'F':
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			return cli_option_error(PROG, c, argv);
+		}
+	}
+	return cli_no_args(PROG, argc, argv);
+}
+
+int main(int argc, char *argv[])
+{
+	struct daemon d = {
+		.output = "-",
+		.interval_ns = 15000000000ull,
+		.sigfd = -1,
+		.timerfd = -1,
+	};
+	int ret;
+
+	ret = parse_opts(argc, argv, &d);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	seqtrack_init(&d.seq);
+	ret = daemon_setup(&d);
+	if (!ret)
+		ret = daemon_loop(&d);
+	if (!ret)
+		write_metrics(&d);
+	daemon_teardown(&d);
+	return ret ? 1 : 0;
+}
