@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Debug builds only (make module-debug): measure the hot path at load with
- * bench=N. Run under QEMU with -icount shift=0, where one nanosecond of guest
- * time is one guest instruction, the numbers are instructions per event
- * (scripts/bench.sh does that). Compared side by side:
+ * bench=N; scripts/bench.sh (make bench) runs it in the VM. Compared side by
+ * side, in nanoseconds per event:
  *   empty     an empty probe, the floor any tracepoint user pays
+ *   clock     ktime_get_ns(), which every event reads once
+ *   lookup    finding a socket's tracking entry
  *   ring      one 128-byte record into tcpwatch's per-CPU ring
  *   rb        one 128-byte record into the kernel's tracing ring buffer
  *   observe   everything tcpwatch does for one transition
@@ -20,6 +21,7 @@
 #include "bench.h"
 #include "observe.h"
 #include "ring.h"
+#include "track.h"
 
 static unsigned int bench;
 module_param(bench, uint, 0444);
@@ -38,6 +40,13 @@ static noinline void tw_bench_ring(void)
 	rec = tw_ring_reserve(&seq);
 	memset((u8 *)rec + sizeof(rec->commit), 0, sizeof(*rec) - sizeof(rec->commit));
 	tw_ring_commit(rec, seq);
+}
+
+static noinline void tw_bench_lookup(const struct sock *sk)
+{
+	rcu_read_lock();
+	WARN_ON_ONCE(!tw_track_lookup(sk));
+	rcu_read_unlock();
 }
 
 static noinline void tw_bench_rb(struct trace_buffer *rb)
@@ -74,11 +83,13 @@ void tw_bench_run(void)
 	preempt_disable();	/* as in a tracepoint handler */
 	TW_BENCH("loop", barrier());
 	TW_BENCH("empty", tw_bench_empty(NULL, sk, TCP_ESTABLISHED, TCP_FIN_WAIT1));
+	TW_BENCH("clock", ktime_get_ns());
+	tw_observe_full(sk, TCP_CLOSE, TCP_SYN_SENT);
+	TW_BENCH("lookup", tw_bench_lookup(sk));
 	TW_BENCH("ring", tw_bench_ring());
 	if (rb)
 		TW_BENCH("rb", tw_bench_rb(rb));
 	/* A tracked socket moving between two states, as in a busy host. */
-	tw_observe_full(sk, TCP_CLOSE, TCP_SYN_SENT);
 	TW_BENCH("observe",
 		 tw_observe_full(sk, i & 1 ? TCP_FIN_WAIT1 : TCP_ESTABLISHED,
 				 i & 1 ? TCP_ESTABLISHED : TCP_FIN_WAIT1));
