@@ -2,15 +2,22 @@
 /*
  * Where tcpwatch attaches to the kernel. The core is the tracepoint
  * sock:inet_sock_set_state; its __tracepoint symbol is not exported to
- * modules, so it is found by name with for_each_kernel_tracepoint().
+ * modules, so it is found by name with for_each_kernel_tracepoint(). What
+ * the tracepoint cannot see (request and timewait sockets, listener drops,
+ * accept) needs kprobes; one that cannot attach is reported by status and
+ * costs only what it would have shown.
  */
+#include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <net/sock.h>
 
 #include "hooks.h"
+#include "listeners.h"
 #include "observe.h"
+#include "request.h"
+#include "timewait.h"
 
 #define TW_CORE_TRACEPOINT "inet_sock_set_state"
 
@@ -30,8 +37,74 @@ static void tw_find_tracepoint(struct tracepoint *tp, void *priv)
 		set_state_tp = tp;
 }
 
+/* A kprobe, or with @ret a kretprobe, and whether it is attached. */
+struct tw_kprobe {
+	const char *symbol;
+	kprobe_pre_handler_t pre;
+	kretprobe_handler_t entry;
+	kretprobe_handler_t ret;
+	struct kretprobe rp;	/* rp.kp is the plain kprobe when !ret */
+	bool attached;
+};
+
+#define TW_KPROBE(sym, handler) { .symbol = sym, .pre = handler }
+#define TW_KRETPROBE(sym, on_entry, on_ret) \
+	{ .symbol = sym, .entry = on_entry, .ret = on_ret }
+
+static struct tw_kprobe tw_kprobes[] = {
+	TW_KPROBE("inet_csk_reqsk_queue_hash_add", tw_kp_reqsk_hash_add),
+	TW_KPROBE("tcp_check_req", tw_kp_check_req),
+	TW_KPROBE("inet_csk_complete_hashdance", tw_kp_complete_hashdance),
+	TW_KPROBE("inet_csk_reqsk_queue_add", tw_kp_reqsk_queue_add),
+	TW_KPROBE("__inet_csk_reqsk_queue_drop", tw_kp_reqsk_queue_drop),
+	TW_KPROBE("inet_rtx_syn_ack", tw_kp_rtx_syn_ack),
+	TW_KPROBE("inet_twsk_hashdance", tw_kp_twsk_hashdance),
+	TW_KPROBE("__inet_twsk_schedule", tw_kp_twsk_schedule),
+	TW_KPROBE("tw_timer_handler", tw_kp_tw_timer_handler),
+	TW_KPROBE("tcp_timewait_state_process", tw_kp_timewait_state_process),
+	TW_KPROBE("inet_twsk_deschedule_put", tw_kp_twsk_deschedule_put),
+	TW_KPROBE("inet_twsk_kill", tw_kp_twsk_kill),
+	TW_KRETPROBE("tcp_conn_request", tw_krp_conn_request_entry, tw_krp_listen_ret),
+	TW_KRETPROBE("tcp_v4_syn_recv_sock", tw_krp_listen_entry, tw_krp_listen_ret),
+	TW_KRETPROBE("tcp_v6_syn_recv_sock", tw_krp_listen_entry, tw_krp_listen_ret),
+	TW_KRETPROBE("inet_csk_accept", NULL, tw_krp_accept_ret),
+};
+
+static int tw_kprobe_attach(struct tw_kprobe *p)
+{
+	struct kprobe *kp = &p->rp.kp;
+
+	kp->symbol_name = p->symbol;
+	if (!p->ret) {
+		kp->pre_handler = p->pre;
+		return register_kprobe(kp);
+	}
+	p->rp.entry_handler = p->entry;
+	p->rp.handler = p->ret;
+	p->rp.data_size = TW_LISTEN_DATA_SIZE;
+	p->rp.maxactive = max_t(int, 64, 4 * num_possible_cpus());
+	return register_kretprobe(&p->rp);
+}
+
+static void tw_kprobe_detach(struct tw_kprobe *p)
+{
+	if (!p->attached)
+		return;
+	if (p->ret)
+		unregister_kretprobe(&p->rp);
+	else
+		unregister_kprobe(&p->rp.kp);
+	p->attached = false;
+}
+
+static u64 tw_kprobe_missed(const struct tw_kprobe *p)
+{
+	return p->rp.kp.nmissed + (p->ret ? p->rp.nmissed : 0);
+}
+
 int tw_hooks_init(void)
 {
+	unsigned int i;
 	int err;
 
 	for_each_kernel_tracepoint(tw_find_tracepoint, NULL);
@@ -39,18 +112,30 @@ int tw_hooks_init(void)
 		pr_err("tracepoint sock:%s not found\n", TW_CORE_TRACEPOINT);
 		return -ENOENT;
 	}
+	for (i = 0; i < ARRAY_SIZE(tw_kprobes); i++) {
+		err = tw_kprobe_attach(&tw_kprobes[i]);
+		tw_kprobes[i].attached = !err;
+		if (err)
+			pr_warn("cannot probe %s (%d): what it shows will be missing\n",
+				tw_kprobes[i].symbol, err);
+	}
 	err = tracepoint_probe_register(set_state_tp, tw_probe_set_state, NULL);
 	if (err) {
 		pr_err("cannot attach to sock:%s: %d\n", TW_CORE_TRACEPOINT, err);
 		set_state_tp = NULL;
+		tw_hooks_exit();
 	}
 	return err;
 }
 
 void tw_hooks_exit(void)
 {
+	unsigned int i;
+
 	if (set_state_tp)
 		tracepoint_probe_unregister(set_state_tp, tw_probe_set_state, NULL);
+	for (i = 0; i < ARRAY_SIZE(tw_kprobes); i++)
+		tw_kprobe_detach(&tw_kprobes[i]);
 	/* No probe may still run when the module text goes away. */
 	tracepoint_synchronize_unregister();
 	set_state_tp = NULL;
@@ -58,15 +143,26 @@ void tw_hooks_exit(void)
 
 bool tw_hook_info(unsigned int i, const char **name, bool *attached, u64 *missed)
 {
-	if (i != 0)
+	if (i == 0) {
+		*name = "sock:" TW_CORE_TRACEPOINT;
+		*attached = set_state_tp;
+		*missed = 0;
+		return true;
+	}
+	if (--i >= ARRAY_SIZE(tw_kprobes))
 		return false;
-	*name = "sock:" TW_CORE_TRACEPOINT;
-	*attached = set_state_tp;
-	*missed = 0;
+	*name = tw_kprobes[i].symbol;
+	*attached = tw_kprobes[i].attached;
+	*missed = tw_kprobe_missed(&tw_kprobes[i]);
 	return true;
 }
 
 u64 tw_hooks_missed(void)
 {
-	return 0;
+	unsigned int i;
+	u64 missed = 0;
+
+	for (i = 0; i < ARRAY_SIZE(tw_kprobes); i++)
+		missed += tw_kprobe_missed(&tw_kprobes[i]);
+	return missed;
 }

@@ -18,4 +18,21 @@ struct tw_listener_view {
  */
 bool tw_listener_next(unsigned int *idx, struct tw_listener_view *v);
 
+struct sock;
+struct kprobe;
+struct kretprobe_instance;
+struct pt_regs;
+
+/* A listener's queues just changed to these depths: keep its peaks. */
+void tw_listener_queues(const struct sock *sk, u32 syn_queue, u32 accept_queue);
+/* A listener retransmitted a SYN-ACK. */
+void tw_listener_synack_retrans(const struct sock *sk);
+
+/* kretprobe handlers: drops and overflows per listener, owners at accept. */
+#define TW_LISTEN_DATA_SIZE 32
+int tw_krp_listen_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
+int tw_krp_conn_request_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
+int tw_krp_listen_ret(struct kretprobe_instance *ri, struct pt_regs *regs);
+int tw_krp_accept_ret(struct kretprobe_instance *ri, struct pt_regs *regs);
+
 #endif

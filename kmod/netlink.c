@@ -20,6 +20,7 @@
 #include "netlink.h"
 #include "params.h"
 #include "ring.h"
+#include "seed.h"
 #include "stats.h"
 #include "track.h"
 
@@ -29,7 +30,7 @@ static const struct nla_policy tw_policy[TCPWATCH_A_MAX + 1] = {
 	[TCPWATCH_A_NETNS] = { .type = NLA_U32 },
 };
 
-static struct genl_family tw_family;
+static struct genl_family tw_genl_family;
 
 static int tw_put_u64(struct sk_buff *skb, int type, u64 value, int pad)
 {
@@ -80,7 +81,7 @@ static int tw_fill_record(struct sk_buff *skb, const struct tw_record *rec)
 static int tw_put_event(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 			const struct tw_record *rec)
 {
-	void *hdr = genlmsg_put(skb, portid, seq, &tw_family, flags,
+	void *hdr = genlmsg_put(skb, portid, seq, &tw_genl_family, flags,
 				TCPWATCH_CMD_EVENT);
 
 	if (!hdr)
@@ -120,12 +121,12 @@ static void tw_send_to_net(struct net *net, const struct tw_record *recs,
 			continue;
 		}
 		/* Full: send it (consumed even on error) and start another. */
-		genlmsg_multicast_netns(&tw_family, net, skb, 0, TW_MCGRP_EVENTS,
+		genlmsg_multicast_netns(&tw_genl_family, net, skb, 0, TW_MCGRP_EVENTS,
 					GFP_KERNEL);
 		skb = NULL;
 	}
 	if (skb)
-		genlmsg_multicast_netns(&tw_family, net, skb, 0, TW_MCGRP_EVENTS,
+		genlmsg_multicast_netns(&tw_genl_family, net, skb, 0, TW_MCGRP_EVENTS,
 					GFP_KERNEL);
 }
 
@@ -136,7 +137,7 @@ bool tw_nl_has_listeners(void)
 
 	rcu_read_lock();
 	for_each_net_rcu(net) {
-		if (genl_has_listeners(&tw_family, net, TW_MCGRP_EVENTS)) {
+		if (genl_has_listeners(&tw_genl_family, net, TW_MCGRP_EVENTS)) {
 			found = true;
 			break;
 		}
@@ -151,7 +152,7 @@ void tw_nl_send_events(const struct tw_record *recs, unsigned int n)
 
 	down_read(&net_rwsem);
 	for_each_net(net)
-		if (genl_has_listeners(&tw_family, net, TW_MCGRP_EVENTS))
+		if (genl_has_listeners(&tw_genl_family, net, TW_MCGRP_EVENTS))
 			tw_send_to_net(net, recs, n);
 	up_read(&net_rwsem);
 }
@@ -210,12 +211,34 @@ static int tw_put_summary(struct sk_buff *skb, const struct tw_summary *sum)
 
 	nest = nla_nest_start(skb, TCPWATCH_A_TIMEWAIT);
 	if (!nest ||
-	    tw_put_u64(skb, TCPWATCH_A_TW_CURRENT, max_t(s64, sum->sockets[TCP_TIME_WAIT], 0),
+	    tw_put_u64(skb, TCPWATCH_A_TW_CURRENT, max_t(s64, sum->tw_current, 0),
 		       TCPWATCH_A_TW_PAD) ||
 	    tw_put_u64(skb, TCPWATCH_A_TW_ENTERED, sum->tw_entered, TCPWATCH_A_TW_PAD) ||
 	    tw_put_u64(skb, TCPWATCH_A_TW_ENDED, sum->tw_ended, TCPWATCH_A_TW_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
+
+	nest = nla_nest_start(skb, TCPWATCH_A_ENDS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (k = 0; k < TCPWATCH_NR_SK_KINDS; k++)
+		for (i = 0; i < TCPWATCH_NR_REASONS; i++) {
+			if (!sum->ends[k][i])
+				continue;
+			tr = nla_nest_start(skb, TCPWATCH_A_END);
+			if (!tr || nla_put_u8(skb, TCPWATCH_A_END_SK, k) ||
+			    nla_put_u8(skb, TCPWATCH_A_END_REASON, i) ||
+			    tw_put_u64(skb, TCPWATCH_A_END_COUNT, sum->ends[k][i],
+				       TCPWATCH_A_END_PAD))
+				return -EMSGSIZE;
+			nla_nest_end(skb, tr);
+		}
+	nla_nest_end(skb, nest);
+	if (tw_put_u64(skb, TCPWATCH_A_SYNACK_RETRANS, sum->synack_retrans, TCPWATCH_A_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_OVERFLOWS, sum->overflows, TCPWATCH_A_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_SYN_DROPS, sum->syn_drops, TCPWATCH_A_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_SYNCOOKIES, sum->syncookies, TCPWATCH_A_PAD))
+		return -EMSGSIZE;
 
 	nest = nla_nest_start(skb, TCPWATCH_A_DWELL);
 	if (!nest)
@@ -256,7 +279,7 @@ static int tw_reply(struct genl_info *info, u8 cmd, size_t size,
 
 	if (!skb)
 		return -ENOMEM;
-	hdr = genlmsg_put_reply(skb, info, &tw_family, 0, cmd);
+	hdr = genlmsg_put_reply(skb, info, &tw_genl_family, 0, cmd);
 	if (!hdr) {
 		err = -EMSGSIZE;
 		goto err_free;
@@ -313,7 +336,8 @@ static int tw_fill_status(struct sk_buff *skb, void *arg)
 	    nla_put_u32(skb, TCPWATCH_A_RING_SIZE, tw_ring_mask + 1) ||
 	    nla_put_u32(skb, TCPWATCH_A_TRACK_MAX, tw_track_max()) ||
 	    nla_put_u32(skb, TCPWATCH_A_TRACK_USED, tw_track_used()) ||
-	    tw_put_u64(skb, TCPWATCH_A_TRACK_FAILED, tw_track_failed(), TCPWATCH_A_PAD))
+	    tw_put_u64(skb, TCPWATCH_A_TRACK_FAILED, tw_track_failed(), TCPWATCH_A_PAD) ||
+	    nla_put_u32(skb, TCPWATCH_A_SEEDED, tw_seeded()))
 		return -EMSGSIZE;
 
 	nest = nla_nest_start(skb, TCPWATCH_A_PROBES);
@@ -388,7 +412,7 @@ static int tw_put_listener(struct sk_buff *skb, struct netlink_callback *cb,
 	void *hdr;
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &tw_family, NLM_F_MULTI, TCPWATCH_CMD_GET_LISTENERS);
+			  &tw_genl_family, NLM_F_MULTI, TCPWATCH_CMD_GET_LISTENERS);
 	if (!hdr)
 		return -EMSGSIZE;
 	nest = nla_nest_start(skb, TCPWATCH_A_LISTENER);
@@ -402,9 +426,14 @@ static int tw_put_listener(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u32(skb, TCPWATCH_A_LS_ACCEPT_QUEUE, v->accept_queue) ||
 	    nla_put_u32(skb, TCPWATCH_A_LS_ACCEPT_QUEUE_PEAK, t->accept_queue_peak) ||
 	    nla_put_u32(skb, TCPWATCH_A_LS_BACKLOG, v->backlog) ||
-	    tw_put_u64(skb, TCPWATCH_A_LS_OVERFLOWS, t->overflows, TCPWATCH_A_LS_PAD) ||
-	    tw_put_u64(skb, TCPWATCH_A_LS_SYN_DROPS, t->syn_drops, TCPWATCH_A_LS_PAD) ||
-	    tw_put_u64(skb, TCPWATCH_A_LS_SYNCOOKIES, t->syncookies, TCPWATCH_A_LS_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_LS_OVERFLOWS, atomic64_read(&t->overflows),
+		       TCPWATCH_A_LS_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_LS_SYN_DROPS, atomic64_read(&t->syn_drops),
+		       TCPWATCH_A_LS_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_LS_SYNCOOKIES, atomic64_read(&t->syncookies),
+		       TCPWATCH_A_LS_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_LS_SYNACK_RETRANS, atomic64_read(&t->synack_retrans),
+		       TCPWATCH_A_LS_PAD) ||
 	    tw_put_u64(skb, TCPWATCH_A_LS_COOKIE, t->cookie, TCPWATCH_A_LS_PAD) ||
 	    nla_put_u32(skb, TCPWATCH_A_LS_PID, t->pid) ||
 	    nla_put_string(skb, TCPWATCH_A_LS_COMM, t->comm)) {
@@ -439,7 +468,7 @@ static int tw_put_socket(struct sk_buff *skb, struct netlink_callback *cb,
 	void *hdr;
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &tw_family, NLM_F_MULTI, TCPWATCH_CMD_GET_SOCKETS);
+			  &tw_genl_family, NLM_F_MULTI, TCPWATCH_CMD_GET_SOCKETS);
 	if (!hdr)
 		return -EMSGSIZE;
 	nest = nla_nest_start(skb, TCPWATCH_A_SOCKET);
@@ -554,7 +583,7 @@ static const struct genl_multicast_group tw_mcgrps[] = {
 	},
 };
 
-static struct genl_family tw_family = {
+static struct genl_family tw_genl_family = {
 	.name = TCPWATCH_GENL_NAME,
 	.version = TCPWATCH_GENL_VERSION,
 	.maxattr = TCPWATCH_A_MAX,
@@ -570,10 +599,10 @@ static struct genl_family tw_family = {
 
 int tw_nl_init(void)
 {
-	return genl_register_family(&tw_family);
+	return genl_register_family(&tw_genl_family);
 }
 
 void tw_nl_exit(void)
 {
-	genl_unregister_family(&tw_family);
+	genl_unregister_family(&tw_genl_family);
 }

@@ -12,19 +12,20 @@
 #include <net/tcp_states.h>
 
 #include "observe.h"
+#include "request.h"
 #include "ring.h"
 #include "states.h"
 #include "stats.h"
 #include "track.h"
 
-static u64 tw_cookie(struct sock *sk)
+u64 tw_sock_cookie(struct sock *sk)
 {
 	u64 cookie = atomic64_read(&sk->sk_cookie);
 	u32 halves[2];
 
 	if (likely(cookie))
 		return cookie;
-	sock_diag_save_cookie(sk, halves);	/* generates it, as ss -e would */
+	sock_diag_save_cookie(sk, halves);
 	return halves[0] | (u64)halves[1] << 32;
 }
 
@@ -44,14 +45,6 @@ static void tw_fill_tuple(struct tw_record *rec, const struct sock_common *skc)
 	memcpy(rec->daddr, &skc->skc_daddr, 4);
 }
 
-static void tw_fill_queues(struct tw_record *rec, const struct sock *sk)
-{
-	rec->has_queues = 1;
-	rec->syn_queue = inet_csk_reqsk_queue_len(sk);
-	rec->accept_queue = READ_ONCE(sk->sk_ack_backlog);
-	rec->backlog = READ_ONCE(sk->sk_max_ack_backlog);
-}
-
 static void tw_fill_owner(struct tw_record *rec, const struct tw_track *t)
 {
 	if (t) {
@@ -63,96 +56,155 @@ static void tw_fill_owner(struct tw_record *rec, const struct tw_track *t)
 	}
 }
 
-static void tw_stats_transition(struct tw_stats __percpu *stats, u8 kind,
-				int oldstate, int newstate, bool new_socket)
+static void tw_count(struct tw_stats __percpu *stats, const struct tw_transition *tr)
 {
-	this_cpu_inc(stats->transitions[kind][oldstate][newstate]);
+	this_cpu_inc(stats->transitions[tr->kind][tr->oldstate][tr->newstate]);
 	/* Closed sockets are in no kernel table, so CLOSE is not counted. */
-	if (!new_socket && oldstate != TCP_CLOSE)
-		this_cpu_dec(stats->sockets[oldstate]);
-	if (newstate != TCP_CLOSE)
-		this_cpu_inc(stats->sockets[newstate]);
+	if (!tr->born && tr->oldstate != TCP_CLOSE)
+		this_cpu_dec(stats->sockets[tr->oldstate]);
+	if (tr->newstate != TCP_CLOSE)
+		this_cpu_inc(stats->sockets[tr->newstate]);
+	if (tr->newstate == TCP_CLOSE)
+		this_cpu_inc(stats->ends[tr->kind][tr->reason]);
+	if (tr->kind == TCPWATCH_SK_TIMEWAIT) {
+		if (tr->born) {
+			this_cpu_inc(stats->tw_entered);
+			this_cpu_inc(stats->tw_current);
+		} else if (tr->newstate == TCP_CLOSE) {
+			this_cpu_inc(stats->tw_ended);
+			this_cpu_dec(stats->tw_current);
+		}
+	}
+}
+
+static struct tw_track *tw_track_new(const struct tw_transition *tr)
+{
+	struct tw_track *t = tw_track_add(tr->skc);
+
+	if (!t)
+		return NULL;
+	t->kind = tr->kind;
+	t->netns = read_pnet(&tr->skc->skc_net)->ns.inum;
+	t->family = tr->skc->skc_family;
+	if (tr->inherit) {
+		t->pid = tr->inherit->pid;
+		memcpy(t->comm, tr->inherit->comm, TASK_COMM_LEN);
+		t->cookie = tr->inherit->cookie;
+	}
+	return t;
+}
+
+static void tw_write_record(const struct tw_transition *tr, const struct tw_track *t,
+			    u8 type, u64 now, u64 dwell, u64 cookie)
+{
+	struct tw_record *rec;
+	u64 seq;
+
+	rec = tw_ring_reserve(&seq);
+	rec->ts_ns = now;
+	rec->cookie = cookie;
+	rec->dwell_ns = dwell;
+	rec->netns = read_pnet(&tr->skc->skc_net)->ns.inum;
+	rec->cpu = smp_processor_id();
+	rec->type = type;
+	rec->sk_kind = tr->kind;
+	rec->oldstate = tr->oldstate;
+	rec->newstate = tr->newstate;
+	rec->reason = tr->reason;
+	rec->has_queues = !!tr->listener;
+	if (tr->listener) {
+		rec->syn_queue = tr->syn_queue;
+		rec->accept_queue = tr->accept_queue;
+		rec->backlog = READ_ONCE(tr->listener->sk_max_ack_backlog);
+	}
+	tw_fill_tuple(rec, tr->skc);
+	tw_fill_owner(rec, t);
+	tw_ring_commit(rec, seq);
+}
+
+void tw_observe(const struct tw_transition *tr)
+{
+	struct tw_stats __percpu *stats;
+	u64 now, dwell = TW_DWELL_UNKNOWN;
+	u64 cookie = tr->cookie;
+	struct tw_track *t;
+
+	stats = tw_stats_of(read_pnet(&tr->skc->skc_net));
+	if (unlikely(!stats))
+		return;
+	now = ktime_get_ns();
+
+	rcu_read_lock();
+	t = tw_track_lookup(tr->skc);
+	if (unlikely(t && tr->born)) {
+		/* Left over from an object whose memory this one reuses. */
+		tw_track_del(t);
+		t = NULL;
+	}
+	/* since_ns 0: seeded at load, its start unknown. */
+	if (t && t->since_ns)
+		dwell = now - t->since_ns;
+	else if (!t && tr->inherit_dwell && tr->inherit->since_ns)
+		dwell = now - tr->inherit->since_ns;
+	if (dwell != TW_DWELL_UNKNOWN)
+		this_cpu_inc(stats->dwell[tr->oldstate][tw_dwell_bucket(dwell)]);
+	if (!t && tr->newstate != TCP_CLOSE)
+		t = tw_track_new(tr);
+	tw_count(stats, tr);
+	if (t) {
+		t->since_ns = now;
+		WRITE_ONCE(t->state, tr->newstate);
+		if (cookie)
+			t->cookie = cookie;
+		else if (!tr->born)
+			cookie = t->cookie;
+		if (tr->owner_is_current && !t->pid)
+			tw_track_set_owner(t, current);
+	}
+	tw_write_record(tr, t, TCPWATCH_EV_STATE, now, dwell, cookie);
+	if (t) {
+		t->sport = tr->skc->skc_num;
+		t->dport = ntohs(tr->skc->skc_dport);
+		tw_track_set_addrs(t, tr->skc);
+		if (tr->newstate == TCP_CLOSE)
+			tw_track_del(t);
+	}
+	rcu_read_unlock();
+}
+
+void tw_observe_event(const struct tw_transition *tr, u8 type)
+{
+	tw_write_record(tr, tr->inherit, type, ktime_get_ns(), TW_DWELL_UNKNOWN,
+			tr->cookie);
 }
 
 void tw_observe_full(struct sock *sk, int oldstate, int newstate)
 {
 	/*
 	 * inet_csk_clone_lock() fires LISTEN -> SYN_RECV on the new child while
-	 * it is still a copy of its listener: the cookie is the listener's
-	 * until the request's is copied in a moment later.
+	 * it is still a copy of its listener: its cookie is the listener's
+	 * until the request's is copied in a moment later, and its queues are
+	 * the listener's as they were when the child was made.
 	 */
 	bool child = oldstate == TCP_LISTEN && newstate == TCP_SYN_RECV;
-	bool new_socket = child || oldstate == TCP_CLOSE;
-	struct tw_stats __percpu *stats;
-	u64 now, dwell = TW_DWELL_UNKNOWN;
-	struct tw_record *rec;
-	struct tw_track *t;
-	u64 seq, cookie;
+	struct tw_transition tr = {
+		.skc = &sk->__sk_common,
+		.kind = TCPWATCH_SK_FULL,
+		.oldstate = oldstate,
+		.newstate = newstate,
+		.born = child || oldstate == TCP_CLOSE,
+		.cookie = child ? tw_request_cookie_of_child(sk) : tw_sock_cookie(sk),
+		/* The process acting on its socket: connect, listen, close. */
+		.owner_is_current = !child && in_task(),
+	};
 
 	if (unlikely((unsigned int)oldstate >= TCPWATCH_NR_STATES ||
 		     (unsigned int)newstate >= TCPWATCH_NR_STATES))
 		return;
-	stats = tw_stats_of(sock_net(sk));
-	if (unlikely(!stats))
-		return;
-	now = ktime_get_ns();
-	cookie = child ? 0 : tw_cookie(sk);
-
-	rcu_read_lock();
-	t = tw_track_lookup(sk);
-	if (unlikely(t && new_socket)) {
-		/* Left over from a socket whose memory this one reuses. */
-		tw_track_del(t);
-		t = NULL;
+	if (oldstate == TCP_LISTEN || newstate == TCP_LISTEN) {
+		tr.listener = sk;
+		tr.syn_queue = inet_csk_reqsk_queue_len(sk);
+		tr.accept_queue = READ_ONCE(sk->sk_ack_backlog);
 	}
-	if (t) {
-		dwell = now - t->since_ns;
-		this_cpu_inc(stats->dwell[oldstate][tw_dwell_bucket(dwell)]);
-	} else if (newstate != TCP_CLOSE) {
-		t = tw_track_add(sk);
-		if (t) {
-			t->kind = TCPWATCH_SK_FULL;
-			t->netns = sock_net(sk)->ns.inum;
-			t->family = sk->sk_family;
-		}
-	}
-	tw_stats_transition(stats, TCPWATCH_SK_FULL, oldstate, newstate,
-			    new_socket);
-	if (t) {
-		t->since_ns = now;
-		WRITE_ONCE(t->state, newstate);
-		if (cookie)
-			t->cookie = cookie;
-		/* The process acting on its socket: connect, listen, close. */
-		if (!t->pid && !child && in_task())
-			tw_track_set_owner(t, current);
-	}
-
-	rec = tw_ring_reserve(&seq);
-	rec->ts_ns = now;
-	rec->cookie = cookie;
-	rec->dwell_ns = dwell;
-	rec->netns = sock_net(sk)->ns.inum;
-	rec->cpu = smp_processor_id();
-	rec->type = TCPWATCH_EV_STATE;
-	rec->sk_kind = TCPWATCH_SK_FULL;
-	rec->oldstate = oldstate;
-	rec->newstate = newstate;
-	rec->reason = TCPWATCH_REASON_NONE;
-	rec->has_queues = 0;
-	tw_fill_tuple(rec, &sk->__sk_common);
-	if (oldstate == TCP_LISTEN || newstate == TCP_LISTEN)
-		tw_fill_queues(rec, sk);
-	tw_fill_owner(rec, t);
-	tw_ring_commit(rec, seq);
-
-	if (t) {
-		memcpy(t->saddr, rec->saddr, sizeof(t->saddr));
-		memcpy(t->daddr, rec->daddr, sizeof(t->daddr));
-		t->sport = rec->sport;
-		t->dport = rec->dport;
-		if (newstate == TCP_CLOSE)
-			tw_track_del(t);
-	}
-	rcu_read_unlock();
+	tw_observe(&tr);
 }

@@ -44,9 +44,10 @@ static void tw_show_listeners(struct seq_file *m, const struct net *viewer)
 		snprintf(accq, sizeof(accq), "%u/%u", v.accept_queue,
 			 v.t.accept_queue_peak);
 		tw_format_addr(local, sizeof(local), &v.t);
-		seq_printf(m, "  %-10u %-24s %9s %9s %7u %9llu %9llu  %u/%s\n",
-			   v.t.netns, local, synq, accq, v.backlog, v.t.overflows,
-			   v.t.syn_drops, v.t.pid, v.t.comm);
+		seq_printf(m, "  %-10u %-24s %9s %9s %7u %9lld %9lld  %u/%s\n",
+			   v.t.netns, local, synq, accq, v.backlog,
+			   atomic64_read(&v.t.overflows), atomic64_read(&v.t.syn_drops),
+			   v.t.pid, v.t.comm);
 	}
 }
 
@@ -80,8 +81,15 @@ static int tw_summary_show(struct seq_file *m, void *v)
 						   sum->transitions[k][i][j]);
 
 	seq_printf(m, "\ntimewait: current %lld entered %llu ended %llu\n",
-		   max_t(s64, sum->sockets[TCP_TIME_WAIT], 0), sum->tw_entered,
-		   sum->tw_ended);
+		   max_t(s64, sum->tw_current, 0), sum->tw_entered, sum->tw_ended);
+	seq_puts(m, "\nrequest and timewait ends:\n");
+	for (k = 0; k < TCPWATCH_NR_SK_KINDS; k++)
+		for (i = 1; i < TCPWATCH_NR_REASONS; i++)
+			if (sum->ends[k][i])
+				seq_printf(m, "  %-9s %-10s %10llu\n", tw_sk_kind_name(k),
+					   tw_reason_name(i), sum->ends[k][i]);
+	seq_printf(m, "\nlistener totals: overflows %llu syn_drops %llu syncookies %llu synack_retrans %llu\n",
+		   sum->overflows, sum->syn_drops, sum->syncookies, sum->synack_retrans);
 	tw_show_listeners(m, viewer);
 	seq_printf(m, "\nevents: written %llu lost %llu\n", sum->events_written,
 		   sum->events_lost);

@@ -12,7 +12,7 @@ unsigned int tw_net_id;
 
 static int __net_init tw_net_init(struct net *net)
 {
-	struct tw_net *twn = net_generic(net, tw_net_id);
+	struct tw_pernet *twn = net_generic(net, tw_net_id);
 
 	twn->alloc = alloc_percpu(struct tw_stats);
 	twn->stats = twn->alloc;
@@ -26,14 +26,14 @@ static int __net_init tw_net_init(struct net *net)
  */
 static void __net_exit tw_net_pre_exit(struct net *net)
 {
-	struct tw_net *twn = net_generic(net, tw_net_id);
+	struct tw_pernet *twn = net_generic(net, tw_net_id);
 
 	WRITE_ONCE(twn->stats, NULL);
 }
 
 static void __net_exit tw_net_exit(struct net *net)
 {
-	struct tw_net *twn = net_generic(net, tw_net_id);
+	struct tw_pernet *twn = net_generic(net, tw_net_id);
 
 	free_percpu(twn->alloc);
 }
@@ -43,7 +43,7 @@ static struct pernet_operations tw_net_ops = {
 	.pre_exit = tw_net_pre_exit,
 	.exit = tw_net_exit,
 	.id = &tw_net_id,
-	.size = sizeof(struct tw_net),
+	.size = sizeof(struct tw_pernet),
 };
 
 int tw_stats_init(void)
@@ -78,8 +78,16 @@ static void tw_stats_add(struct tw_stats __percpu *stats, struct tw_summary *sum
 		for (i = 0; i < TCPWATCH_NR_STATES; i++)
 			for (j = 0; j < TCPWATCH_DWELL_BUCKETS; j++)
 				sum->dwell[i][j] += READ_ONCE(s->dwell[i][j]);
+		for (k = 0; k < TCPWATCH_NR_SK_KINDS; k++)
+			for (i = 0; i < TCPWATCH_NR_REASONS; i++)
+				sum->ends[k][i] += READ_ONCE(s->ends[k][i]);
 		sum->tw_entered += READ_ONCE(s->tw_entered);
 		sum->tw_ended += READ_ONCE(s->tw_ended);
+		sum->tw_current += READ_ONCE(s->tw_current);
+		sum->synack_retrans += READ_ONCE(s->synack_retrans);
+		sum->overflows += READ_ONCE(s->overflows);
+		sum->syn_drops += READ_ONCE(s->syn_drops);
+		sum->syncookies += READ_ONCE(s->syncookies);
 	}
 }
 
@@ -90,7 +98,7 @@ void tw_stats_sum(const struct net *viewer, u32 netns, struct tw_summary *sum)
 	memset(sum, 0, sizeof(*sum));
 	down_read(&net_rwsem);
 	for_each_net(net) {
-		struct tw_net *twn = net_generic(net, tw_net_id);
+		struct tw_pernet *twn = net_generic(net, tw_net_id);
 		struct tw_stats __percpu *stats = READ_ONCE(twn->stats);
 
 		if (!stats || !tw_net_visible(viewer, net->ns.inum))

@@ -16,11 +16,17 @@ struct tw_stats {
 	long sockets[TCPWATCH_NR_STATES];	/* summed over CPUs: now */
 	u64 transitions[TCPWATCH_NR_SK_KINDS][TCPWATCH_NR_STATES][TCPWATCH_NR_STATES];
 	u64 dwell[TCPWATCH_NR_STATES][TCPWATCH_DWELL_BUCKETS];
+	u64 ends[TCPWATCH_NR_SK_KINDS][TCPWATCH_NR_REASONS];
 	u64 tw_entered;
 	u64 tw_ended;
+	long tw_current;			/* summed over CPUs: now */
+	u64 synack_retrans;
+	u64 overflows;
+	u64 syn_drops;
+	u64 syncookies;
 };
 
-struct tw_net {
+struct tw_pernet {
 	struct tw_stats __percpu *stats;	/* NULL once the netns is dying */
 	struct tw_stats __percpu *alloc;	/* what tw_net_exit() frees */
 };
@@ -30,8 +36,14 @@ struct tw_summary {
 	s64 sockets[TCPWATCH_NR_STATES];
 	u64 transitions[TCPWATCH_NR_SK_KINDS][TCPWATCH_NR_STATES][TCPWATCH_NR_STATES];
 	u64 dwell[TCPWATCH_NR_STATES][TCPWATCH_DWELL_BUCKETS];
+	u64 ends[TCPWATCH_NR_SK_KINDS][TCPWATCH_NR_REASONS];
 	u64 tw_entered;
 	u64 tw_ended;
+	s64 tw_current;
+	u64 synack_retrans;
+	u64 overflows;
+	u64 syn_drops;
+	u64 syncookies;
 	u64 events_written;
 	u64 events_lost;
 };
@@ -41,7 +53,7 @@ extern unsigned int tw_net_id;
 /* For the hot path: NULL when the namespace is being dismantled. */
 static __always_inline struct tw_stats __percpu *tw_stats_of(const struct net *net)
 {
-	struct tw_net *twn = net_generic(net, tw_net_id);
+	struct tw_pernet *twn = net_generic(net, tw_net_id);
 
 	return READ_ONCE(twn->stats);
 }

@@ -11,6 +11,7 @@
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <net/sock.h>
 
 #include "track.h"
 
@@ -95,9 +96,10 @@ struct tw_track *tw_track_lookup(const void *key)
 	return rhashtable_lookup_fast(&table, &key, params);
 }
 
-struct tw_track *tw_track_add(const void *key)
+static struct tw_track *tw_track_insert(const void *key, bool count_exists)
 {
 	struct tw_track *t = free_pop();
+	int err;
 
 	if (unlikely(!t)) {
 		atomic64_inc(&failed);
@@ -107,13 +109,17 @@ struct tw_track *tw_track_add(const void *key)
 	t->cookie = 0;
 	t->pid = 0;
 	t->comm[0] = '\0';
+	t->since_ns = 0;
 	t->syn_queue_peak = 0;
 	t->accept_queue_peak = 0;
-	t->overflows = 0;
-	t->syn_drops = 0;
-	t->syncookies = 0;
-	if (unlikely(rhashtable_insert_fast(&table, &t->node, params))) {
-		atomic64_inc(&failed);
+	atomic64_set(&t->overflows, 0);
+	atomic64_set(&t->syn_drops, 0);
+	atomic64_set(&t->syncookies, 0);
+	atomic64_set(&t->synack_retrans, 0);
+	err = rhashtable_lookup_insert_fast(&table, &t->node, params);
+	if (unlikely(err)) {
+		if (err != -EEXIST || count_exists)
+			atomic64_inc(&failed);
 		free_push(t);
 		return NULL;
 	}
@@ -121,6 +127,16 @@ struct tw_track *tw_track_add(const void *key)
 	smp_store_release(&t->gen, t->gen + 1);
 	atomic_inc(&used);
 	return t;
+}
+
+struct tw_track *tw_track_add(const void *key)
+{
+	return tw_track_insert(key, true);
+}
+
+struct tw_track *tw_track_add_new(const void *key)
+{
+	return tw_track_insert(key, false);
 }
 
 static void tw_track_free_rcu(struct rcu_head *head)
@@ -147,6 +163,27 @@ void tw_track_set_owner(struct tw_track *t, struct task_struct *task)
 	t->pid = task_tgid_nr(task);
 	memcpy(t->comm, task->comm, TASK_COMM_LEN);
 	t->comm[TASK_COMM_LEN - 1] = '\0';
+}
+
+void tw_track_set_addrs(struct tw_track *t, const struct sock_common *skc)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (skc->skc_family == AF_INET6) {
+		memcpy(t->saddr, &skc->skc_v6_rcv_saddr, 16);
+		memcpy(t->daddr, &skc->skc_v6_daddr, 16);
+		return;
+	}
+#endif
+	memcpy(t->saddr, &skc->skc_rcv_saddr, 4);
+	memcpy(t->daddr, &skc->skc_daddr, 4);
+}
+
+void tw_track_raise_peak(u32 *peak, u32 depth)
+{
+	u32 old = READ_ONCE(*peak);
+
+	while (depth > old && !try_cmpxchg(peak, &old, depth))
+		;
 }
 
 unsigned int tw_track_max(void)

@@ -6,6 +6,8 @@
 #include <linux/sched.h>
 #include <linux/types.h>
 
+struct sock_common;
+
 /*
  * What tcpwatch remembers about one live socket (full, request or timewait):
  * when it entered its state and who owns it. Keyed by the kernel object's
@@ -27,12 +29,13 @@ struct tw_track {
 	u8 daddr[16];
 	u16 sport;
 	u16 dport;
-	/* Listener accounting (kind full, state LISTEN). */
+	/* Listener accounting (kind full, state LISTEN), from any CPU. */
 	u32 syn_queue_peak;
 	u32 accept_queue_peak;
-	u64 overflows;
-	u64 syn_drops;
-	u64 syncookies;
+	atomic64_t overflows;		/* accept queue full: ListenOverflows */
+	atomic64_t syn_drops;		/* SYNs dropped for other reasons */
+	atomic64_t syncookies;		/* SYN cookies sent */
+	atomic64_t synack_retrans;	/* SYN-ACKs retransmitted */
 	struct rcu_head rcu;
 	u32 next_free;			/* pool free list, index + 1 */
 };
@@ -42,8 +45,13 @@ void tw_track_exit(void);
 
 struct tw_track *tw_track_lookup(const void *key);
 struct tw_track *tw_track_add(const void *key);
+/* As tw_track_add(), but NULL without complaint if @key is tracked already. */
+struct tw_track *tw_track_add_new(const void *key);
 void tw_track_del(struct tw_track *t);
 void tw_track_set_owner(struct tw_track *t, struct task_struct *task);
+void tw_track_set_addrs(struct tw_track *t, const struct sock_common *skc);
+/* Raise *@peak to @depth if it is lower, from any CPU. */
+void tw_track_raise_peak(u32 *peak, u32 depth);
 
 /* Statistics of the pool, for status. */
 unsigned int tw_track_max(void);

@@ -4,7 +4,9 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "array.h"
 #include "cli.h"
 #include "format.h"
 
@@ -44,6 +46,45 @@ int cli_number(const char *prog, const char *opt, const char *arg,
 	return 0;
 }
 
+int cli_duration(const char *prog, const char *opt, const char *arg,
+		 uint64_t min_ns, uint64_t max_ns, uint64_t *ns)
+{
+	char lo[16], hi[16];
+
+	if (tw_duration_parse(arg, ns))
+		return cli_error(prog, "%s '%s' is not a duration (e.g. 15, 0.5, 500ms, 1m)",
+				 opt, arg);
+	if (*ns < min_ns || *ns > max_ns) {
+		tw_duration_format(min_ns, lo, sizeof(lo));
+		tw_duration_format(max_ns, hi, sizeof(hi));
+		return cli_error(prog, "%s '%s' out of range (%s-%s)", opt, arg,
+				 min_ns ? lo : "0", hi);
+	}
+	return 0;
+}
+
+int cli_states(const char *prog, const char *arg, uint32_t *mask)
+{
+	const char *p = arg;
+	char name[32];
+	size_t len;
+	int s;
+
+	do {
+		len = strcspn(p, ",");
+		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+		s = len < sizeof(name) ? tw_state_parse(name) : -EINVAL;
+		if (s < 0)
+			return cli_error(prog, "unknown state '%.*s' (one of ESTABLISHED "
+					 "SYN_SENT SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT "
+					 "CLOSE CLOSE_WAIT LAST_ACK LISTEN CLOSING "
+					 "NEW_SYN_RECV)", (int)len, p);
+		*mask |= TW_STATE_BIT(s);
+		p += len;
+	} while (*p++ == ',');
+	return 0;
+}
+
 int cli_no_args(const char *prog, int argc, char *argv[])
 {
 	if (optind < argc)
@@ -51,37 +92,99 @@ int cli_no_args(const char *prog, int argc, char *argv[])
 	return 0;
 }
 
-int cli_report_opts(const char *prog, int argc, char *argv[], void (*usage)(FILE *),
-		    bool *json, uint64_t *netns)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
-	const char *optstring = netns ? ":jn:h" : ":jh";
-	int c;
+static const struct {
+	unsigned int needs;		/* 0: always accepted */
+	struct option opt;
+} common_opts[] = {
+	{ 0, { "json", no_argument, NULL, 'j' } },
+	{ 0, { "help", no_argument, NULL, 'h' } },
+	{ CLI_NETNS, { "netns", required_argument, NULL, 'n' } },
+	{ CLI_ADDRPORT, { "port", required_argument, NULL, 'p' } },
+	{ CLI_ADDRPORT, { "addr", required_argument, NULL, 'a' } },
+	{ CLI_STATE, { "state", required_argument, NULL, 's' } },
+	{ CLI_WIDE, { "wide", no_argument, NULL, 'w' } },
+};
 
+#define CLI_MAX_OPTS 24
+
+/* The accepted common options and @extra's, and getopt's short string. */
+static void build_opts(unsigned int accept, const struct cli_extra *extra,
+		       struct option *opts, char *shorts)
+{
+	const struct option *o;
+	size_t n = 0, i;
+	char *s = shorts;
+
+	*s++ = ':';
+	for (i = 0; i < ARRAY_SIZE(common_opts); i++)
+		if (!common_opts[i].needs || (accept & common_opts[i].needs))
+			opts[n++] = common_opts[i].opt;
+	for (o = extra ? extra->opts : NULL; o && o->name && n + 1 < CLI_MAX_OPTS; o++)
+		opts[n++] = *o;
+	memset(&opts[n], 0, sizeof(opts[n]));
+	for (i = 0; i < n; i++) {
+		*s++ = opts[i].val;
+		if (opts[i].has_arg == required_argument)
+			*s++ = ':';
+	}
+	*s = '\0';
+}
+
+static int common_opt(const char *prog, int c, const char *arg, struct cli_report *r)
+{
+	struct tw_filter *f = &r->filter;
+	uint64_t v;
+
+	switch (c) {
+	case 'j':
+		r->json = true;
+		return 0;
+	case 'w':
+		r->wide = true;
+		return 0;
+	case 'n':
+		if (cli_number(prog, "--netns", arg, 1, UINT32_MAX, &v))
+			return 1;
+		f->netns = v;
+		return 0;
+	case 'p':
+		if (cli_number(prog, "--port", arg, 1, 65535, &v))
+			return 1;
+		f->port = v;
+		return 0;
+	case 'a':
+		if (tw_addr_parse(arg, &f->family, f->addr))
+			return cli_error(prog, "--addr '%s' is not an IPv4 or IPv6 address",
+					 arg);
+		return 0;
+	case 's':
+		return cli_states(prog, arg, &f->states);
+	}
+	return -1;
+}
+
+int cli_report_opts(const char *prog, int argc, char *argv[], void (*usage)(FILE *),
+		    unsigned int accept, struct cli_report *r, const struct cli_extra *extra)
+{
+	struct option opts[CLI_MAX_OPTS];
+	char shorts[3 * CLI_MAX_OPTS + 2];
+	int c, ret;
+
+	build_opts(accept, extra, opts, shorts);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			*json = true;
-			break;
-		case 'n':
-			/* getopt_long takes --netns even when optstring has no 'n'. */
-			if (!netns)
-				return cli_error(prog, "unknown option '--netns'");
-			if (cli_number(prog, "--netns", optarg, 1, UINT32_MAX, netns))
-				return 1;
-			break;
-		case 'h':
+	while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
+		if (c == 'h') {
 			usage(stdout);
 			return -1;
-		default:
-			return cli_option_error(prog, c, argv);
 		}
+		if (c == '?' || c == ':')
+			return cli_option_error(prog, c, argv);
+		ret = common_opt(prog, c, optarg, r);
+		if (ret < 0)
+			ret = extra ? extra->fn(prog, c, optarg, extra->ctx) :
+				      cli_option_error(prog, '?', argv);
+		if (ret)
+			return ret;
 	}
 	return cli_no_args(prog, argc, argv);
 }

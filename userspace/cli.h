@@ -3,9 +3,12 @@
 #ifndef TCPWATCH_CLI_H
 #define TCPWATCH_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "filter.h"
 
 /*
  * "<prog>: <message>" and a pointer to --help on stderr. Returns 1, the exit
@@ -21,13 +24,42 @@ int cli_option_error(const char *prog, int c, char *argv[]);
 int cli_number(const char *prog, const char *opt, const char *arg,
 	       uint64_t min, uint64_t max, uint64_t *out);
 
+/* A duration (tw_duration_parse) in [min_ns, max_ns]; on error print it, 1. */
+int cli_duration(const char *prog, const char *opt, const char *arg,
+		 uint64_t min_ns, uint64_t max_ns, uint64_t *ns);
+
+/* "CLOSE_WAIT,fin_wait2": add each state to *@mask; on error print it, 1. */
+int cli_states(const char *prog, const char *arg, uint32_t *mask);
+
+/* What a reporting subcommand accepts beyond -j/--json and -h/--help. */
+enum {
+	CLI_NETNS	= 1 << 0,	/* -n, --netns INODE */
+	CLI_ADDRPORT	= 1 << 1,	/* -p, --port N and -a, --addr ADDR */
+	CLI_STATE	= 1 << 2,	/* -s, --state STATE[,STATE...], repeatable */
+	CLI_WIDE	= 1 << 3,	/* -w, --wide */
+	CLI_FILTERS	= CLI_NETNS | CLI_ADDRPORT | CLI_STATE,
+};
+
+struct cli_report {
+	bool json, wide;
+	struct tw_filter filter;
+};
+
+/* A subcommand's own options, handled by @fn: 0 to go on, 1 after an error. */
+struct cli_extra {
+	const struct option *opts;	/* ends with {} */
+	int (*fn)(const char *prog, int c, const char *arg, void *ctx);
+	void *ctx;
+};
+
 /*
- * The options of the read-only reporting subcommands: -j/--json, -h/--help
- * and, if @netns is not NULL, -n/--netns INODE. Returns 0 to go on, -1 after
- * printing the help (exit 0), or 1 after a usage error.
+ * Parse the options of a read-only reporting subcommand: the common ones
+ * named by @accept into @r, the others through @extra (may be NULL).
+ * Returns 0 to go on, -1 after printing the help (exit 0), or 1 after a
+ * usage error.
  */
 int cli_report_opts(const char *prog, int argc, char *argv[], void (*usage)(FILE *),
-		    bool *json, uint64_t *netns);
+		    unsigned int accept, struct cli_report *r, const struct cli_extra *extra);
 
 /* Reject leftover positional arguments. */
 int cli_no_args(const char *prog, int argc, char *argv[]);

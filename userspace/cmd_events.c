@@ -6,7 +6,6 @@
  * both ways are told apart by their per-CPU sequence numbers.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -28,10 +27,8 @@
 #define PROG "tcpwatch events"
 
 struct events_opts {
-	bool json, follow, wide;
-	uint16_t port;			/* 0: any */
-	int state;			/* 0: any */
-	uint32_t netns;			/* 0: any */
+	struct cli_report r;
+	bool follow;
 	uint64_t count;			/* 0: no limit */
 };
 
@@ -49,36 +46,33 @@ struct events {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [--json] [--follow] [--port N] [--state STATE]\n"
-		"                       [--netns INODE] [--count N] [--wide]\n\n"
+	fprintf(f, "Usage: " PROG " [--json] [--follow] [--port N] [--addr ADDR]\n"
+		"                       [--state STATE] [--netns INODE] [--count N] [--wide]\n\n"
 		"Print the connection events still held in the module's per-CPU rings,\n"
 		"oldest first; with --follow keep printing new ones until interrupted.\n"
 		"Lost-event markers are always printed.\n\n"
 		"  -j, --json          one JSON object per line (see tcpwatch(8))\n"
 		"  -f, --follow        keep going with live events (needs CAP_NET_ADMIN)\n"
 		"  -p, --port N        only events whose local or peer port is N\n"
-		"  -s, --state STATE   only transitions from or to STATE (e.g. TIME_WAIT)\n"
+		"  -a, --addr ADDR     only events whose local or peer address is ADDR\n"
+		"  -s, --state STATE   only transitions from or to STATE (e.g. TIME_WAIT);\n"
+		"                      repeat it or give a comma list for several\n"
 		"  -n, --netns INODE   only this network namespace (inode number)\n"
 		"  -c, --count N       stop after N events\n"
 		"  -w, --wide          add cpu:seq and socket cookie columns\n"
 		"  -h, --help          this help\n");
 }
 
-static bool matches(const struct events_opts *o, const struct tw_event *ev)
+static bool matches(const struct tw_filter *f, const struct tw_event *ev)
 {
-	bool old_ok, new_ok;
-
 	if (ev->type == TCPWATCH_EV_LOST)
 		return true;		/* loss is never filtered away */
-	if (o->netns && ev->netns != o->netns)
+	if (!filter_tuple(f, ev->netns, &ev->t))
 		return false;
-	if (o->port && ev->t.sport != o->port && ev->t.dport != o->port)
-		return false;
-	if (!o->state)
+	if (!f->states)
 		return true;
-	old_ok = tw_event_has(ev, TCPWATCH_A_EV_OLD) && ev->old_state == o->state;
-	new_ok = tw_event_has(ev, TCPWATCH_A_EV_NEW) && ev->new_state == o->state;
-	return old_ok || new_ok;
+	return (tw_event_has(ev, TCPWATCH_A_EV_OLD) && filter_state(f, ev->old_state)) ||
+	       (tw_event_has(ev, TCPWATCH_A_EV_NEW) && filter_state(f, ev->new_state));
 }
 
 /*
@@ -92,12 +86,12 @@ static void show(struct events *e, const struct tw_event *ev)
 	if (e->done)
 		return;
 	tuplecache_fill(e->tuples, full.cookie, &full.t);
-	if (!matches(&e->o, &full))
+	if (!matches(&e->o.r.filter, &full))
 		return;
-	if (e->o.json)
+	if (e->o.r.json)
 		event_print_json(stdout, ev);
 	else
-		event_print_human(stdout, &full, e->o.wide);
+		event_print_human(stdout, &full, e->o.r.wide);
 	if (ev->type == TCPWATCH_EV_LOST)
 		return;
 	if (e->o.count && ++e->shown >= e->o.count)
@@ -261,19 +255,19 @@ static int events_run(struct events *e)
 	ret = nl_open_report(&req, "tcpwatch");
 	if (ret)
 		goto out;
-	ret = query_history(&req, history_cb, e);
+	ret = query_history(&req, e->o.r.filter.netns, history_cb, e);
 	if (ret) {
 		nl_perror(&req, "tcpwatch", "reading the event history", ret);
 		goto out;
 	}
-	if (!e->o.json)
-		event_print_header(stdout, e->o.wide);
+	if (!e->o.r.json)
+		event_print_header(stdout, e->o.r.wide);
 	ret = show_history(e);
 	if (!ret && e->o.follow)
 		ret = follow(e, &live, sigfd);
 out:
 	fflush(stdout);
-	if (!e->o.json)
+	if (!e->o.r.json)
 		report_missed(e);
 	if (sigfd >= 0)
 		close(sigfd);
@@ -282,68 +276,27 @@ out:
 	return ret ? 1 : 0;
 }
 
-static int parse_state(const char *arg, int *state)
+static int events_opt(const char *prog, int c, const char *arg, void *ctx)
 {
-	int s = tw_state_parse(arg);
+	struct events_opts *o = ctx;
 
-	if (s < 0)
-		return cli_error(PROG, "unknown state '%s' (one of ESTABLISHED SYN_SENT "
-				 "SYN_RECV FIN_WAIT1 FIN_WAIT2 TIME_WAIT CLOSE CLOSE_WAIT "
-				 "LAST_ACK LISTEN CLOSING NEW_SYN_RECV)", arg);
-	*state = s;
-	return 0;
+	if (c == 'f') {
+		o->follow = true;
+		return 0;
+	}
+	return cli_number(prog, "--count", arg, 1, UINT64_MAX, &o->count);
 }
 
 static int parse_opts(int argc, char *argv[], struct events_opts *o)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
 		{ "follow", no_argument, NULL, 'f' },
-		{ "port", required_argument, NULL, 'p' },
-		{ "state", required_argument, NULL, 's' },
-		{ "netns", required_argument, NULL, 'n' },
 		{ "count", required_argument, NULL, 'c' },
-		{ "wide", no_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	uint64_t v = 0;
-	int c, ret = 0;
+	const struct cli_extra extra = { opts, events_opt, o };
 
-	opterr = 0;
-	while (!ret && (c = getopt_long(argc, argv, ":jfp:s:n:c:wh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			o->json = true;
-			break;
-		case 'f':
-			o->follow = true;
-			break;
-		case 'w':
-			o->wide = true;
-			break;
-		case 'p':
-			ret = cli_number(PROG, "--port", optarg, 1, 65535, &v);
-			o->port = v;
-			break;
-		case 's':
-			ret = parse_state(optarg, &o->state);
-			break;
-		case 'n':
-			ret = cli_number(PROG, "--netns", optarg, 1, UINT32_MAX, &v);
-			o->netns = v;
-			break;
-		case 'c':
-			ret = cli_number(PROG, "--count", optarg, 1, UINT64_MAX, &o->count);
-			break;
-		case 'h':
-			usage(stdout);
-			return -1;
-		default:
-			return cli_option_error(PROG, c, argv);
-		}
-	}
-	return ret ?: cli_no_args(PROG, argc, argv);
+	return cli_report_opts(PROG, argc, argv, usage, CLI_FILTERS | CLI_WIDE, &o->r, &extra);
 }
 
 int events_main(int argc, char *argv[])

@@ -121,10 +121,10 @@ static int status_run(bool json)
 
 int status_main(int argc, char *argv[])
 {
-	bool json = false;
-	int ret = cli_report_opts(PROG, argc, argv, usage, &json, NULL);
+	struct cli_report r = {};
+	int ret = cli_report_opts(PROG, argc, argv, usage, 0, &r, NULL);
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	return status_run(json);
+	return status_run(r.json);
 }

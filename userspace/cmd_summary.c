@@ -20,11 +20,14 @@ static const char *const dwell_quantile_keys[] = { "p50_ns", "p90_ns", "p99_ns" 
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [--json] [--netns INODE]\n\n"
+	fprintf(f, "Usage: " PROG " [--json] [--netns INODE] [--port N] [--addr ADDR]\n\n"
 		"Counts of sockets per TCP state, state transitions, TIME_WAIT sockets,\n"
-		"listener queues, time spent per state and events written/lost.\n\n"
+		"how request and timewait sockets ended, listener queues and totals,\n"
+		"time spent per state and events written/lost.\n\n"
 		"  -j, --json         one JSON object (see tcpwatch(8))\n"
 		"  -n, --netns INODE  only this network namespace (inode number)\n"
+		"  -p, --port N       only listeners on port N\n"
+		"  -a, --addr ADDR    only listeners bound to ADDR (IPv4 or IPv6)\n"
 		"  -h, --help         this help\n");
 }
 
@@ -58,24 +61,28 @@ static void json_transitions(struct json *j, const struct tw_summary *sum)
 	json_array_end(j);
 }
 
-static void json_listener(struct json *j, const struct tw_listener *l)
+static void json_ends(struct json *j, const struct tw_summary *sum)
 {
-	json_object_begin(j, NULL);
-	json_u64(j, "netns", l->netns);
-	json_string(j, "family", tw_family_name(l->family));
-	json_addr(j, "addr", l->family, l->addr);
-	json_u64(j, "port", l->port);
-	json_u64(j, "syn_queue", l->syn_queue);
-	json_u64(j, "syn_queue_peak", l->syn_queue_peak);
-	json_u64(j, "accept_queue", l->accept_queue);
-	json_u64(j, "accept_queue_peak", l->accept_queue_peak);
-	json_u64(j, "backlog", l->backlog);
-	json_u64(j, "overflows", l->overflows);
-	json_u64(j, "syn_drops", l->syn_drops);
-	json_u64(j, "syncookies", l->syncookies);
-	json_u64(j, "pid", l->pid);
-	json_string(j, "comm", l->comm);
-	json_u64(j, "cookie", l->cookie);
+	size_t i;
+
+	json_array_begin(j, "ends");
+	for (i = 0; i < sum->n_ends; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "sk", tw_sk_kind_name(sum->ends[i].sk));
+		json_string(j, "reason", tw_reason_name(sum->ends[i].reason));
+		json_u64(j, "count", sum->ends[i].count);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void json_listen(struct json *j, const struct tw_summary *sum)
+{
+	json_object_begin(j, "listen");
+	json_u64(j, "overflows", sum->listen.overflows);
+	json_u64(j, "syn_drops", sum->listen.syn_drops);
+	json_u64(j, "syncookies", sum->listen.syncookies);
+	json_u64(j, "synack_retrans", sum->listen.synack_retrans);
 	json_object_end(j);
 }
 
@@ -116,6 +123,8 @@ void summary_print_json(FILE *f, const struct tw_summary *sum,
 	json_u64(&j, "entered", sum->timewait.entered);
 	json_u64(&j, "ended", sum->timewait.ended);
 	json_object_end(&j);
+	json_ends(&j, sum);
+	json_listen(&j, sum);
 	json_array_begin(&j, "listeners");
 	for (i = 0; i < ls->n; i++)
 		json_listener(&j, &ls->v[i]);
@@ -167,35 +176,31 @@ static void human_transitions(FILE *f, const struct tw_summary *sum)
 	}
 }
 
-static void human_listener(FILE *f, const struct tw_listener *l)
+/* "ENDS  request   accepted 40  timeout 1", a line per kind that has any. */
+static void human_ends(FILE *f, const struct tw_summary *sum)
 {
-	char local[TW_ADDRPORT_LEN], synq[24], acceptq[24], owner[TW_COMM_LEN + 16];
-	char comm[TW_COMM_LEN];
-
-	if (tw_addrport_format(l->family, l->addr, l->port, local, sizeof(local)))
-		snprintf(local, sizeof(local), "?:%u", l->port);
-	snprintf(synq, sizeof(synq), "%" PRIu32 "/%" PRIu32, l->syn_queue, l->syn_queue_peak);
-	snprintf(acceptq, sizeof(acceptq), "%" PRIu32 "/%" PRIu32,
-		 l->accept_queue, l->accept_queue_peak);
-	tw_printable(l->comm, comm, sizeof(comm));
-	if (l->pid || comm[0])
-		snprintf(owner, sizeof(owner), "%" PRIu32 "/%s", l->pid, comm);
-	else
-		snprintf(owner, sizeof(owner), "-");
-	fprintf(f, "%-21s %9s %9s %7" PRIu32 " %9" PRIu64 " %8" PRIu64 " %s\n",
-		local, synq, acceptq, l->backlog, l->overflows, l->syn_drops, owner);
-}
-
-static void human_listeners(FILE *f, const struct tw_listeners *ls)
-{
+	const char *label = "ENDS";
+	unsigned int sk;
 	size_t i;
 
-	fprintf(f, "\n%-21s %9s %9s %7s %9s %8s %s\n", "LISTENER", "SYNQ/PEAK",
-		"ACCQ/PEAK", "BACKLOG", "OVERFLOWS", "SYNDROPS", "PROCESS");
-	if (!ls->n)
-		fprintf(f, "(none)\n");
-	for (i = 0; i < ls->n; i++)
-		human_listener(f, &ls->v[i]);
+	for (sk = 0; sk < TCPWATCH_NR_SK_KINDS; sk++) {
+		bool any = false;
+
+		for (i = 0; i < sum->n_ends; i++) {
+			const struct tw_end *e = &sum->ends[i];
+
+			if (e->sk != sk)
+				continue;
+			if (!any)
+				fprintf(f, "%-10s %-9s", label, tw_sk_kind_name(sk));
+			fprintf(f, " %s %" PRIu64, name_or_q(tw_reason_name(e->reason)),
+				e->count);
+			any = true;
+			label = "";
+		}
+		if (any)
+			fputc('\n', f);
+	}
 }
 
 static void human_dwell(FILE *f, const struct tw_summary *sum)
@@ -226,7 +231,11 @@ void summary_print_human(FILE *f, const struct tw_summary *sum,
 	human_transitions(f, sum);
 	fprintf(f, "\nTIME_WAIT  now %" PRIu64 "  entered %" PRIu64 "  ended %" PRIu64 "\n",
 		sum->timewait.current, sum->timewait.entered, sum->timewait.ended);
-	human_listeners(f, ls);
+	human_ends(f, sum);
+	fprintf(f, "LISTEN     overflows %" PRIu64 "  syn_drops %" PRIu64 "  syncookies %"
+		PRIu64 "  synack_retrans %" PRIu64 "\n\n", sum->listen.overflows,
+		sum->listen.syn_drops, sum->listen.syncookies, sum->listen.synack_retrans);
+	listeners_print_human(f, ls, false);
 	human_dwell(f, sum);
 	fprintf(f, "\nEVENTS     written %" PRIu64 "  lost %" PRIu64 "\n",
 		sum->events.written, sum->events.lost);
@@ -234,18 +243,7 @@ void summary_print_human(FILE *f, const struct tw_summary *sum,
 
 /* --- command ------------------------------------------------------------ */
 
-/* The listener dump has no filter of its own: apply --netns here. */
-static void keep_netns(struct tw_listeners *ls, uint32_t netns)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < ls->n; i++)
-		if (ls->v[i].netns == netns)
-			ls->v[n++] = ls->v[i];
-	ls->n = n;
-}
-
-static int summary_run(bool json, uint32_t netns)
+static int summary_run(const struct cli_report *r)
 {
 	static struct tw_summary sum;	/* ~20 KiB: keep it off the stack */
 	struct tw_listeners ls = {};
@@ -254,19 +252,15 @@ static int summary_run(bool json, uint32_t netns)
 
 	if (nl_open_report(&nl, "tcpwatch"))
 		return 1;
-	ret = query_summary(&nl, netns, &sum);
+	ret = query_summary(&nl, r->filter.netns, &sum);
 	if (ret) {
 		nl_perror(&nl, "tcpwatch", "reading the summary", ret);
 		goto out;
 	}
-	ret = query_listeners(&nl, &ls);
-	if (ret) {
-		nl_perror(&nl, "tcpwatch", "reading the listeners", ret);
+	ret = listeners_read(&nl, &r->filter, &ls);
+	if (ret)
 		goto out;
-	}
-	if (netns)
-		keep_netns(&ls, netns);
-	if (json)
+	if (r->json)
 		summary_print_json(stdout, &sum, &ls);
 	else
 		summary_print_human(stdout, &sum, &ls);
@@ -278,11 +272,10 @@ out:
 
 int summary_main(int argc, char *argv[])
 {
-	uint64_t netns = 0;
-	bool json = false;
-	int ret = cli_report_opts(PROG, argc, argv, usage, &json, &netns);
+	struct cli_report r = {};
+	int ret = cli_report_opts(PROG, argc, argv, usage, CLI_NETNS | CLI_ADDRPORT, &r, NULL);
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	return summary_run(json, netns);
+	return summary_run(&r);
 }

@@ -3,8 +3,12 @@
 #ifndef TCPWATCH_CMDS_H
 #define TCPWATCH_CMDS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
+#include "filter.h"
+#include "json.h"
+#include "nl.h"
 #include "parse.h"
 
 #ifndef TCPWATCH_VERSION
@@ -14,6 +18,10 @@
 int summary_main(int argc, char *argv[]);
 int events_main(int argc, char *argv[]);
 int status_main(int argc, char *argv[]);
+int listeners_main(int argc, char *argv[]);
+int leaks_main(int argc, char *argv[]);
+int dwell_main(int argc, char *argv[]);
+int timewait_main(int argc, char *argv[]);
 
 /* Output of each subcommand, apart from how it got its data (for tests). */
 void summary_print_json(FILE *f, const struct tw_summary *sum,
@@ -22,5 +30,49 @@ void summary_print_human(FILE *f, const struct tw_summary *sum,
 			 const struct tw_listeners *ls);
 void status_print_json(FILE *f, const struct tw_status *st);
 void status_print_human(FILE *f, const struct tw_status *st);
+
+/*
+ * The listeners of @f's namespace that match @f; on failure the standard
+ * message on stderr. 0 or -errno.
+ */
+int listeners_read(struct nl *nl, const struct tw_filter *f, struct tw_listeners *ls);
+
+/* One listener object, as in summary's "listeners" and `listeners --json`. */
+void json_listener(struct json *j, const struct tw_listener *l);
+void listeners_print_json(FILE *f, const struct tw_listeners *ls);
+void listeners_print_human(FILE *f, const struct tw_listeners *ls, bool wide);
+
+/* @s as leaks_select() left it: oldest first. */
+void leaks_print_json(FILE *f, const struct tw_sockets *s);
+void leaks_print_human(FILE *f, const struct tw_sockets *s, bool wide);
+
+/* The states in @states (0: all with samples). */
+void dwell_print_json(FILE *f, const struct tw_summary *sum, uint32_t states);
+void dwell_print_human(FILE *f, const struct tw_summary *sum, uint32_t states);
+
+/* TIME_WAIT sockets on one port. */
+struct port_count {
+	uint16_t port;
+	uint64_t count;
+};
+
+/*
+ * The @n ports with the most timewait sockets among @s that match @f, by
+ * local (@local) or remote port, most first (then by port). Returns how many
+ * it found (at most @n) or -ENOMEM.
+ */
+long timewait_top_ports(const struct tw_sockets *s, const struct tw_filter *f,
+			bool local, struct port_count *out, size_t n);
+
+/* What `tcpwatch timewait` measured. */
+struct timewait_report {
+	const struct tw_summary *before, *after;
+	uint64_t interval_ns;
+	const struct port_count *local, *remote;
+	size_t n_local, n_remote;
+};
+
+void timewait_print_json(FILE *f, const struct timewait_report *r);
+void timewait_print_human(FILE *f, const struct timewait_report *r);
 
 #endif

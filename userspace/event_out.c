@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-#include "array.h"
 #include "event_out.h"
 #include "format.h"
 #include "json.h"
@@ -24,6 +23,15 @@ void json_evcounts(struct json *j, const struct tw_evcounts *evs)
 	json_u64(j, "written", evs->written);
 	json_u64(j, "lost", evs->lost);
 	json_object_end(j);
+}
+
+void json_tuple(struct json *j, const struct tw_tuple *t)
+{
+	json_string(j, "family", tw_family_name(t->family));
+	json_addr(j, "saddr", t->family, t->saddr);
+	json_u64(j, "sport", t->sport);
+	json_addr(j, "daddr", t->family, t->daddr);
+	json_u64(j, "dport", t->dport);
 }
 
 static void json_state(struct json *j, const char *key, const struct tw_event *ev,
@@ -52,11 +60,7 @@ static void json_socket_event(struct json *j, const struct tw_event *ev)
 	json_string(j, "sk", tw_sk_kind_name(ev->sk));
 	json_u64(j, "cookie", ev->cookie);
 	json_u64(j, "netns", ev->netns);
-	json_string(j, "family", tw_family_name(ev->t.family));
-	json_addr(j, "saddr", ev->t.family, ev->t.saddr);
-	json_u64(j, "sport", ev->t.sport);
-	json_addr(j, "daddr", ev->t.family, ev->t.daddr);
-	json_u64(j, "dport", ev->t.dport);
+	json_tuple(j, &ev->t);
 	json_state(j, "old", ev, TCPWATCH_A_EV_OLD, ev->old_state);
 	json_state(j, "new", ev, TCPWATCH_A_EV_NEW, ev->new_state);
 	if (tw_event_has(ev, TCPWATCH_A_EV_DWELL))
@@ -98,13 +102,6 @@ void event_print_header(FILE *f, bool wide)
 		"DWELL", "PROCESS");
 }
 
-static const char *short_kind(unsigned int kind)
-{
-	static const char *const names[] = { "full", "req", "tw" };
-
-	return kind < ARRAY_SIZE(names) ? names[kind] : "?";
-}
-
 static const char *state_or_unknown(const struct tw_event *ev, unsigned int attr,
 				    unsigned int state)
 {
@@ -125,11 +122,19 @@ static void human_what(const struct tw_event *ev, char *buf, size_t len)
 		snprintf(buf, len, "type %u", ev->type);
 }
 
+/* Overflow and SYN-drop records name the listener only: no peer. */
 static void human_endpoint(const struct tw_event *ev, const uint8_t *addr,
 			   uint16_t port, char *buf, size_t len)
 {
-	if (tw_addrport_format(ev->t.family, addr, port, buf, len))
+	if ((!port && ev->type != TCPWATCH_EV_STATE) ||
+	    tw_addrport_format(ev->t.family, addr, port, buf, len))
 		snprintf(buf, len, "-");
+}
+
+void event_endpoints(const struct tw_event *ev, char *local, char *peer, size_t len)
+{
+	human_endpoint(ev, ev->t.saddr, ev->t.sport, local, len);
+	human_endpoint(ev, ev->t.daddr, ev->t.dport, peer, len);
 }
 
 /* Reason and queue depths, when the kernel sent them. */
@@ -160,7 +165,7 @@ static void human_lost(FILE *f, const struct tw_event *ev, const char *time)
 void event_print_human(FILE *f, const struct tw_event *ev, bool wide)
 {
 	char time[32], what[40], local[TW_ADDRPORT_LEN], peer[TW_ADDRPORT_LEN];
-	char dwell[16] = "-", owner[TW_COMM_LEN + 16] = "-", cpuseq[32];
+	char dwell[16] = "-", owner[TW_OWNER_LEN], cpuseq[32];
 
 	if (wide) {
 		snprintf(cpuseq, sizeof(cpuseq), "%" PRIu32 ":%" PRIu64, ev->cpu, ev->seq);
@@ -172,13 +177,12 @@ void event_print_human(FILE *f, const struct tw_event *ev, bool wide)
 		return;
 	}
 	human_what(ev, what, sizeof(what));
-	human_endpoint(ev, ev->t.saddr, ev->t.sport, local, sizeof(local));
-	human_endpoint(ev, ev->t.daddr, ev->t.dport, peer, sizeof(peer));
+	event_endpoints(ev, local, peer, sizeof(local));
 	if (tw_event_has(ev, TCPWATCH_A_EV_DWELL))
 		tw_duration_format(ev->dwell_ns, dwell, sizeof(dwell));
-	if (ev->pid || ev->comm[0])
-		snprintf(owner, sizeof(owner), "%" PRIu32 "/%s", ev->pid, ev->comm);
-	fprintf(f, HUMAN_FMT, time, short_kind(ev->sk), what, local, peer, dwell, owner);
+	tw_owner_format(ev->pid, ev->comm, true, owner, sizeof(owner));
+	fprintf(f, HUMAN_FMT, time, tw_sk_kind_short(ev->sk), what, local, peer, dwell,
+		owner);
 	human_extras(f, ev);
 	fputc('\n', f);
 }

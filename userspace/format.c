@@ -11,6 +11,7 @@
 
 #include "array.h"
 #include "format.h"
+#include "parse.h"
 
 static const char *const state_names[TCPWATCH_NR_STATES] = {
 	[TCPWATCH_STATE_UNKNOWN] = "UNKNOWN",	/* as the module's /proc says */
@@ -77,6 +78,13 @@ const char *tw_event_type_name(unsigned int type)
 	return lookup(event_type_names, ARRAY_SIZE(event_type_names), type);
 }
 
+const char *tw_sk_kind_short(unsigned int kind)
+{
+	static const char *const names[TCPWATCH_NR_SK_KINDS] = { "full", "req", "tw" };
+
+	return lookup(names, ARRAY_SIZE(names), kind) ?: "?";
+}
+
 const char *tw_family_name(unsigned int family)
 {
 	switch (family) {
@@ -140,6 +148,46 @@ int tw_addrport_format(unsigned int family, const uint8_t *addr, uint16_t port,
 		return ret;
 	n = snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", a, port);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+}
+
+int tw_addr_parse(const char *s, uint8_t *family, uint8_t addr[16])
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	size_t len = strlen(s);
+
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, s, addr) == 1) {
+		*family = AF_INET;
+		return 0;
+	}
+	/* "[::1]" as in "[::1]:80" */
+	if (len > 2 && len < sizeof(buf) && s[0] == '[' && s[len - 1] == ']') {
+		memcpy(buf, s + 1, len - 2);
+		buf[len - 2] = '\0';
+		s = buf;
+	}
+	if (inet_pton(AF_INET6, s, addr) == 1) {
+		*family = AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void tw_count_format(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = "MGTPE";
+	double d = v / 1e6;
+	unsigned int u = 0;
+
+	if (v < 1000000) {
+		snprintf(buf, len, "%" PRIu64, v);
+		return;
+	}
+	while (d >= 999.5 && u + 1 < sizeof(units) - 1) {
+		d /= 1000;
+		u++;
+	}
+	snprintf(buf, len, "%.3g%c", d, units[u]);
 }
 
 int tw_uint_parse(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -219,4 +267,18 @@ void tw_printable(const char *s, char *buf, size_t len)
 	for (i = 0; s[i] && i + 1 < len; i++)
 		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
 	buf[i] = '\0';
+}
+
+void tw_owner_format(uint32_t pid, const char *comm, bool style_slash, char *buf,
+		     size_t len)
+{
+	char c[TW_COMM_LEN];
+
+	tw_printable(comm, c, sizeof(c));
+	if (!pid && !c[0])
+		snprintf(buf, len, "%s", style_slash ? "-" : "unknown owner");
+	else if (style_slash)
+		snprintf(buf, len, "%" PRIu32 "/%s", pid, c);
+	else
+		snprintf(buf, len, "pid %" PRIu32 " (%s)", pid, c);
 }

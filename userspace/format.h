@@ -14,6 +14,8 @@
 
 /* "[ffff:...:ffff]:65535" plus NUL, with room to spare. */
 #define TW_ADDRPORT_LEN	64
+/* "pid 4194304 (" + comm + ")" */
+#define TW_OWNER_LEN	96
 
 /*
  * Each returns NULL for a value this build does not know. State 0 is
@@ -24,6 +26,8 @@ const char *tw_sk_kind_name(unsigned int kind);
 const char *tw_reason_name(unsigned int reason);
 const char *tw_event_type_name(unsigned int type);
 const char *tw_family_name(unsigned int family);
+/* "full", "req", "tw" for narrow columns; "?" for an unknown kind. */
+const char *tw_sk_kind_short(unsigned int kind);
 
 /* "established", "TCP_ESTABLISHED", "Established": the state, or -EINVAL. */
 int tw_state_parse(const char *name);
@@ -37,15 +41,31 @@ int tw_addr_format(unsigned int family, const uint8_t *addr, char *buf, size_t l
 int tw_addrport_format(unsigned int family, const uint8_t *addr, uint16_t port,
 		       char *buf, size_t len);
 
+/*
+ * An address as a user types it: "192.0.2.1", "2001:db8::1" or "[::1]".
+ * Fills @addr (network order, 4 or 16 bytes used) and *@family; -EINVAL.
+ */
+int tw_addr_parse(const char *s, uint8_t *family, uint8_t addr[16]);
+
 /* "250ms", "30s", "5m", "1h", "1.5s", bare numbers are seconds. */
 int tw_duration_parse(const char *s, uint64_t *ns);
 /* Human form of a duration: "850ns", "12.3us", "4.56ms", "1.20s", "3m05s". */
 void tw_duration_format(uint64_t ns, char *buf, size_t len);
+
+/* A count in at most 6 columns: exact below 10^6, then "1.23M", "45.6G", ... */
+void tw_count_format(uint64_t v, char *buf, size_t len);
 
 /* A decimal number in [min, max], nothing else (no sign, no trailing junk). */
 int tw_uint_parse(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* Copy @s for a terminal: control characters become '?'. */
 void tw_printable(const char *s, char *buf, size_t len);
+
+/*
+ * An owner for a person: "1234/nginx" (@style_slash) or "pid 1234 (nginx)";
+ * "-" / "unknown owner" when neither is known. The comm is made printable.
+ */
+void tw_owner_format(uint32_t pid, const char *comm, bool style_slash, char *buf,
+		     size_t len);
 
 #endif

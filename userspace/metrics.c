@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "format.h"
+#include "leaks.h"
 #include "metrics.h"
 #include "prom.h"
 
@@ -50,18 +53,75 @@ static void metric(FILE *f, const char *name, const char *type, const char *help
 	prom_u64(f, name, NULL, v);
 }
 
+#define SUM_U64(field)	offsetof(struct tw_summary, field)
+
+/* Totals of the summary, one unlabelled series each. */
+static const struct {
+	const char *name, *type, *help;
+	size_t offset;			/* of a uint64_t in struct tw_summary */
+} totals[] = {
+	{ "tcpwatch_timewait_sockets", "gauge", "Timewait sockets now.",
+	  SUM_U64(timewait.current) },
+	{ "tcpwatch_timewait_entered_total", "counter", "Timewait sockets created.",
+	  SUM_U64(timewait.entered) },
+	{ "tcpwatch_timewait_ended_total", "counter", "Timewait sockets destroyed.",
+	  SUM_U64(timewait.ended) },
+	{ "tcpwatch_synack_retransmits_total", "counter",
+	  "SYN-ACKs retransmitted, all listeners.", SUM_U64(listen.synack_retrans) },
+	{ "tcpwatch_listen_overflows_total", "counter",
+	  "Accept-queue overflows, all listeners.", SUM_U64(listen.overflows) },
+	{ "tcpwatch_syn_drops_total", "counter", "SYNs dropped, all listeners.",
+	  SUM_U64(listen.syn_drops) },
+	{ "tcpwatch_syncookies_total", "counter", "SYN cookies sent, all listeners.",
+	  SUM_U64(listen.syncookies) },
+	{ "tcpwatch_events_written_total", "counter",
+	  "Events the module wrote to its rings.", SUM_U64(events.written) },
+	{ "tcpwatch_events_lost_total", "counter",
+	  "Events the module lost (ring full, probe misses).", SUM_U64(events.lost) },
+};
+
 static void metrics_totals(FILE *f, const struct tw_summary *sum)
 {
-	metric(f, "tcpwatch_timewait_sockets", "gauge",
-	       "Timewait sockets now.", sum->timewait.current);
-	metric(f, "tcpwatch_timewait_entered_total", "counter",
-	       "Timewait sockets created.", sum->timewait.entered);
-	metric(f, "tcpwatch_timewait_ended_total", "counter",
-	       "Timewait sockets destroyed.", sum->timewait.ended);
-	metric(f, "tcpwatch_events_written_total", "counter",
-	       "Events the module wrote to its rings.", sum->events.written);
-	metric(f, "tcpwatch_events_lost_total", "counter",
-	       "Events the module lost (ring full, probe misses).", sum->events.lost);
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(totals); i++)
+		metric(f, totals[i].name, totals[i].type, totals[i].help,
+		       *(const uint64_t *)((const char *)sum + totals[i].offset));
+}
+
+static void metrics_ends(FILE *f, const struct tw_summary *sum)
+{
+	const char *name = "tcpwatch_ends_total";
+	char labels[LABELS_LEN];
+	size_t i;
+
+	prom_family(f, name, "counter",
+		    "Request, timewait (and full) sockets that ended, by reason.");
+	for (i = 0; i < sum->n_ends; i++) {
+		const char *sk = tw_sk_kind_name(sum->ends[i].sk);
+		const char *reason = tw_reason_name(sum->ends[i].reason);
+
+		if (!sk || !reason)
+			continue;	/* from a newer module: no bounded name */
+		snprintf(labels, sizeof(labels), "sk=\"%s\",reason=\"%s\"", sk, reason);
+		prom_u64(f, name, labels, sum->ends[i].count);
+	}
+}
+
+static void metrics_leaked(FILE *f, const uint64_t *leaked)
+{
+	const char *name = "tcpwatch_leaked_sockets";
+	char labels[LABELS_LEN];
+	unsigned int s;
+
+	prom_family(f, name, "gauge",
+		    "Sockets in the state for longer than tcpwatchd's --leak-age.");
+	for (s = 1; s < TCPWATCH_NR_STATES; s++) {
+		if (!(LEAK_STATES_DAEMON & TW_STATE_BIT(s)))
+			continue;
+		snprintf(labels, sizeof(labels), "state=\"%s\"", tw_state_name(s));
+		prom_u64(f, name, labels, leaked[s]);
+	}
 }
 
 static void metrics_dwell(FILE *f, const struct tw_summary *sum)
@@ -84,21 +144,33 @@ static void metrics_dwell(FILE *f, const struct tw_summary *sum)
  * Several sockets can listen on one port (0.0.0.0 and ::, SO_REUSEPORT), and
  * two series with the same labels would break the scrape: sum them.
  */
-enum { LS_SYNQ, LS_ACCQ, LS_BACKLOG, LS_OVERFLOWS, LS_SYNDROPS, LS_NR };
+enum {
+	LS_SYNQ, LS_SYNQ_PEAK, LS_ACCQ, LS_ACCQ_PEAK, LS_BACKLOG, LS_OVERFLOWS,
+	LS_SYNDROPS, LS_SYNCOOKIES, LS_SYNACK, LS_NR
+};
 
 static const struct {
 	const char *name, *type, *help;
+	bool peak;		/* the largest of the group, not the sum */
 } ls_metrics[LS_NR] = {
 	[LS_SYNQ] = { "tcpwatch_listener_syn_queue", "gauge",
 		      "Request sockets in the listener's SYN queue." },
+	[LS_SYNQ_PEAK] = { "tcpwatch_listener_syn_queue_peak", "gauge",
+			   "Largest SYN queue seen (of the sockets on the port).", true },
 	[LS_ACCQ] = { "tcpwatch_listener_accept_queue", "gauge",
 		      "Connections waiting in the listener's accept queue." },
+	[LS_ACCQ_PEAK] = { "tcpwatch_listener_accept_queue_peak", "gauge",
+			   "Largest accept queue seen (of the sockets on the port).", true },
 	[LS_BACKLOG] = { "tcpwatch_listener_backlog", "gauge",
 			 "The listener's backlog (sk_max_ack_backlog)." },
 	[LS_OVERFLOWS] = { "tcpwatch_listener_overflows_total", "counter",
 			   "Accept queue overflows." },
 	[LS_SYNDROPS] = { "tcpwatch_listener_syn_drops_total", "counter",
 			  "SYNs the listener dropped." },
+	[LS_SYNCOOKIES] = { "tcpwatch_listener_syncookies_total", "counter",
+			    "SYN cookies the listener sent." },
+	[LS_SYNACK] = { "tcpwatch_listener_synack_retrans_total", "counter",
+			"SYN-ACKs the listener retransmitted." },
 };
 
 struct ls_sum {
@@ -118,11 +190,20 @@ static int by_netns_port(const void *pa, const void *pb)
 
 static void ls_add(struct ls_sum *s, const struct tw_listener *l)
 {
-	s->v[LS_SYNQ] += l->syn_queue;
-	s->v[LS_ACCQ] += l->accept_queue;
-	s->v[LS_BACKLOG] += l->backlog;
-	s->v[LS_OVERFLOWS] += l->overflows;
-	s->v[LS_SYNDROPS] += l->syn_drops;
+	const uint64_t v[LS_NR] = {
+		[LS_SYNQ] = l->syn_queue, [LS_SYNQ_PEAK] = l->syn_queue_peak,
+		[LS_ACCQ] = l->accept_queue, [LS_ACCQ_PEAK] = l->accept_queue_peak,
+		[LS_BACKLOG] = l->backlog, [LS_OVERFLOWS] = l->overflows,
+		[LS_SYNDROPS] = l->syn_drops, [LS_SYNCOOKIES] = l->syncookies,
+		[LS_SYNACK] = l->synack_retrans,
+	};
+	unsigned int m;
+
+	for (m = 0; m < LS_NR; m++)
+		if (!ls_metrics[m].peak)
+			s->v[m] += v[m];
+		else if (v[m] > s->v[m])
+			s->v[m] = v[m];
 }
 
 /* Sorts @ls; returns the number of distinct (netns, port) in @out. */
@@ -186,8 +267,8 @@ static void metrics_daemon(FILE *f, const struct daemon_stats *d)
 	       "Netlink messages tcpwatchd could not parse.", d->malformed);
 }
 
-void metrics_write(FILE *f, const struct tw_summary *sum,
-		   const struct tw_listeners *ls, const struct daemon_stats *d)
+void metrics_write(FILE *f, const struct tw_summary *sum, const struct tw_listeners *ls,
+		   const uint64_t *leaked, const struct daemon_stats *d)
 {
 	metric(f, "tcpwatch_up", "gauge",
 	       "1 if the tcpwatch module answered the last scrape.", sum != NULL);
@@ -195,9 +276,12 @@ void metrics_write(FILE *f, const struct tw_summary *sum,
 		metrics_states(f, sum);
 		metrics_transitions(f, sum);
 		metrics_totals(f, sum);
+		metrics_ends(f, sum);
 		metrics_dwell(f, sum);
 	}
 	if (ls)
 		metrics_listeners(f, ls);
+	if (leaked)
+		metrics_leaked(f, leaked);
 	metrics_daemon(f, d);
 }

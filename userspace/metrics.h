@@ -21,8 +21,11 @@ struct daemon_stats {
 	uint64_t malformed;		/* messages that failed to parse */
 };
 
-/* @sum and @ls NULL when the module could not be read (tcpwatch_up 0). */
-void metrics_write(FILE *f, const struct tw_summary *sum,
-		   const struct tw_listeners *ls, const struct daemon_stats *d);
+/*
+ * @sum and @ls NULL when the module could not be read (tcpwatch_up 0);
+ * @leaked, sockets per state older than --leak-age, NULL when unknown.
+ */
+void metrics_write(FILE *f, const struct tw_summary *sum, const struct tw_listeners *ls,
+		   const uint64_t *leaked, const struct daemon_stats *d);
 
 #endif

@@ -313,15 +313,6 @@ int nl_transact(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 	return ret < 0 ? -errno : 0;
 }
 
-int nl_simple(struct nl *nl, uint8_t cmd, uint16_t flags, mnl_cb_t cb, void *data)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-
-	if (!(flags & NLM_F_DUMP))
-		flags |= NLM_F_ACK;
-	return nl_transact(nl, nl_request(nl, buf, cmd, flags), cb, data);
-}
-
 int nl_drain(struct nl *nl, mnl_cb_t cb, void *data)
 {
 	ssize_t n;

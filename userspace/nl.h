@@ -61,8 +61,6 @@ struct nlmsghdr *nl_request(struct nl *nl, void *buf, uint8_t cmd, uint16_t flag
  * multicast messages (seq 0) to @cb too.
  */
 int nl_transact(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data);
-/* A bodiless request: a doit with ack, or a dump with NLM_F_DUMP in @flags. */
-int nl_simple(struct nl *nl, uint8_t cmd, uint16_t flags, mnl_cb_t cb, void *data);
 
 /*
  * Read what is queued on a subscribed socket, @cb per message. Returns 0 once

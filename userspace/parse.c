@@ -44,6 +44,12 @@ static const policy_t top_policy[TCPWATCH_A_MAX + 1] = {
 	[TCPWATCH_A_DWELL_STATE]	= MNL_TYPE_NESTED,
 	[TCPWATCH_A_NETNS]		= MNL_TYPE_U32,
 	[TCPWATCH_A_SEEDED]		= MNL_TYPE_U32,
+	[TCPWATCH_A_ENDS]		= MNL_TYPE_NESTED,
+	[TCPWATCH_A_END]		= MNL_TYPE_NESTED,
+	[TCPWATCH_A_SYNACK_RETRANS]	= MNL_TYPE_U64,
+	[TCPWATCH_A_OVERFLOWS]		= MNL_TYPE_U64,
+	[TCPWATCH_A_SYN_DROPS]		= MNL_TYPE_U64,
+	[TCPWATCH_A_SYNCOOKIES]		= MNL_TYPE_U64,
 };
 
 static const policy_t tr_policy[TCPWATCH_A_TR_MAX + 1] = {
@@ -51,6 +57,12 @@ static const policy_t tr_policy[TCPWATCH_A_TR_MAX + 1] = {
 	[TCPWATCH_A_TR_OLD]	= MNL_TYPE_U8,
 	[TCPWATCH_A_TR_NEW]	= MNL_TYPE_U8,
 	[TCPWATCH_A_TR_COUNT]	= MNL_TYPE_U64,
+};
+
+static const policy_t end_policy[TCPWATCH_A_END_MAX + 1] = {
+	[TCPWATCH_A_END_SK]	= MNL_TYPE_U8,
+	[TCPWATCH_A_END_REASON]	= MNL_TYPE_U8,
+	[TCPWATCH_A_END_COUNT]	= MNL_TYPE_U64,
 };
 
 static const policy_t tw_policy[TCPWATCH_A_TW_MAX + 1] = {
@@ -92,6 +104,7 @@ static const policy_t ls_policy[TCPWATCH_A_LS_MAX + 1] = {
 	[TCPWATCH_A_LS_PID]		  = MNL_TYPE_U32,
 	[TCPWATCH_A_LS_COMM]		  = MNL_TYPE_UNSPEC,
 	[TCPWATCH_A_LS_COOKIE]		  = MNL_TYPE_U64,
+	[TCPWATCH_A_LS_SYNACK_RETRANS]	  = MNL_TYPE_U64,
 };
 
 static const policy_t dw_policy[TCPWATCH_A_DW_MAX + 1] = {
@@ -245,6 +258,28 @@ static int get_addr(const struct nlattr *a, uint8_t family, uint8_t out[16])
 	return 0;
 }
 
+/*
+ * Call @fn for each attribute of type @type in the list @nest (others, such
+ * as pads, are skipped); stop at the first error.
+ */
+static int parse_items(const struct nlattr *nest, unsigned int type,
+		       int (*fn)(const struct nlattr *item, void *ctx), void *ctx)
+{
+	const struct nlattr *a;
+	int ret;
+
+	if (nest_check(nest))
+		return -EINVAL;
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) != type)
+			continue;
+		ret = fn(a, ctx);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int tw_cb_result(int err)
 {
 	if (err < 0) {
@@ -279,11 +314,16 @@ static int parse_states(const struct nlattr *nest, struct tw_summary *sum)
 	return 0;
 }
 
-static int parse_transition(const struct nlattr *nest, struct tw_transition *tr)
+static int parse_transition(const struct nlattr *nest, void *data)
 {
+	struct tw_summary *sum = data;
 	const struct nlattr *tb[TCPWATCH_A_TR_MAX + 1];
-	int ret = PARSE_NEST(nest, tr_policy, tb);
+	struct tw_transition *tr = &sum->transitions[sum->n_transitions];
+	int ret;
 
+	if (sum->n_transitions == TW_MAX_TRANSITIONS)
+		return -E2BIG;
+	ret = PARSE_NEST(nest, tr_policy, tb);
 	if (ret)
 		return ret;
 	if (!tb[TCPWATCH_A_TR_SK] || !tb[TCPWATCH_A_TR_OLD] ||
@@ -293,31 +333,48 @@ static int parse_transition(const struct nlattr *nest, struct tw_transition *tr)
 	tr->old_state = get_u8(tb[TCPWATCH_A_TR_OLD]);
 	tr->new_state = get_u8(tb[TCPWATCH_A_TR_NEW]);
 	tr->count = get_u64(tb[TCPWATCH_A_TR_COUNT]);
+	sum->n_transitions++;
 	return 0;
 }
 
-static int parse_transitions(const struct nlattr *nest, struct tw_summary *sum)
+static int parse_end(const struct nlattr *nest, void *data)
 {
-	const struct nlattr *a;
+	struct tw_summary *sum = data;
+	const struct nlattr *tb[TCPWATCH_A_END_MAX + 1];
+	struct tw_end *end = &sum->ends[sum->n_ends];
 	int ret;
 
-	if (nest_check(nest))
+	if (sum->n_ends == TW_MAX_ENDS)
+		return -E2BIG;
+	ret = PARSE_NEST(nest, end_policy, tb);
+	if (ret)
+		return ret;
+	if (!tb[TCPWATCH_A_END_SK] || !tb[TCPWATCH_A_END_REASON] ||
+	    !tb[TCPWATCH_A_END_COUNT])
 		return -EINVAL;
-	mnl_attr_for_each_nested(a, nest) {
-		if (mnl_attr_get_type(a) != TCPWATCH_A_TRANSITION)
-			continue;
-		if (sum->n_transitions == TW_MAX_TRANSITIONS)
-			return -E2BIG;
-		ret = parse_transition(a, &sum->transitions[sum->n_transitions]);
-		if (ret)
-			return ret;
-		sum->n_transitions++;
-	}
+	end->sk = get_u8(tb[TCPWATCH_A_END_SK]);
+	end->reason = get_u8(tb[TCPWATCH_A_END_REASON]);
+	end->count = get_u64(tb[TCPWATCH_A_END_COUNT]);
+	sum->n_ends++;
 	return 0;
 }
 
-static int parse_dwell_state(const struct nlattr *nest, struct tw_summary *sum)
+uint64_t tw_summary_ends(const struct tw_summary *sum, unsigned int sk,
+			 unsigned int reason)
 {
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < sum->n_ends; i++)
+		if (sum->ends[i].sk == sk && sum->ends[i].reason == reason)
+			n += sum->ends[i].count;
+	return n;
+}
+
+
+static int parse_dwell_state(const struct nlattr *nest, void *data)
+{
+	struct tw_summary *sum = data;
 	const struct nlattr *tb[TCPWATCH_A_DW_MAX + 1];
 	unsigned int state;
 	int ret = PARSE_NEST(nest, dw_policy, tb);
@@ -337,22 +394,6 @@ static int parse_dwell_state(const struct nlattr *nest, struct tw_summary *sum)
 	return 0;
 }
 
-static int parse_dwell(const struct nlattr *nest, struct tw_summary *sum)
-{
-	const struct nlattr *a;
-	int ret;
-
-	if (nest_check(nest))
-		return -EINVAL;
-	mnl_attr_for_each_nested(a, nest) {
-		if (mnl_attr_get_type(a) != TCPWATCH_A_DWELL_STATE)
-			continue;
-		ret = parse_dwell_state(a, sum);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
 
 static int parse_evcounts(const struct nlattr *nest, struct tw_evcounts *evs)
 {
@@ -392,12 +433,22 @@ int tw_parse_summary(const struct nlmsghdr *nlh, struct tw_summary *sum)
 
 	memset(sum, 0, sizeof(*sum));
 	ret = parse_top(nlh, tb);
-	if (!ret && tb[TCPWATCH_A_STATES])
+	if (ret)
+		return ret;
+	sum->listen.synack_retrans = get_u64(tb[TCPWATCH_A_SYNACK_RETRANS]);
+	sum->listen.overflows = get_u64(tb[TCPWATCH_A_OVERFLOWS]);
+	sum->listen.syn_drops = get_u64(tb[TCPWATCH_A_SYN_DROPS]);
+	sum->listen.syncookies = get_u64(tb[TCPWATCH_A_SYNCOOKIES]);
+	if (tb[TCPWATCH_A_STATES])
 		ret = parse_states(tb[TCPWATCH_A_STATES], sum);
 	if (!ret && tb[TCPWATCH_A_TRANSITIONS])
-		ret = parse_transitions(tb[TCPWATCH_A_TRANSITIONS], sum);
+		ret = parse_items(tb[TCPWATCH_A_TRANSITIONS], TCPWATCH_A_TRANSITION,
+				  parse_transition, sum);
+	if (!ret && tb[TCPWATCH_A_ENDS])
+		ret = parse_items(tb[TCPWATCH_A_ENDS], TCPWATCH_A_END, parse_end, sum);
 	if (!ret && tb[TCPWATCH_A_DWELL])
-		ret = parse_dwell(tb[TCPWATCH_A_DWELL], sum);
+		ret = parse_items(tb[TCPWATCH_A_DWELL], TCPWATCH_A_DWELL_STATE,
+				  parse_dwell_state, sum);
 	if (!ret)
 		ret = parse_timewait(tb[TCPWATCH_A_TIMEWAIT], sum);
 	if (!ret)
@@ -412,11 +463,16 @@ int tw_summary_cb(const struct nlmsghdr *nlh, void *data)
 
 /* --- status ------------------------------------------------------------- */
 
-static int parse_probe(const struct nlattr *nest, struct tw_probe *p)
+static int parse_probe(const struct nlattr *nest, void *data)
 {
+	struct tw_status *st = data;
 	const struct nlattr *tb[TCPWATCH_A_PROBE_MAX + 1];
-	int ret = PARSE_NEST(nest, probe_policy, tb);
+	struct tw_probe *p = ARRAY_PUSH(st->probes, st->n_probes, st->cap_probes);
+	int ret;
 
+	if (!p)
+		return -ENOMEM;
+	ret = PARSE_NEST(nest, probe_policy, tb);
 	if (ret)
 		return ret;
 	get_string(tb[TCPWATCH_A_PROBE_NAME], p->name, sizeof(p->name));
@@ -425,11 +481,16 @@ static int parse_probe(const struct nlattr *nest, struct tw_probe *p)
 	return 0;
 }
 
-static int parse_cpu(const struct nlattr *nest, struct tw_cpu *c)
+static int parse_cpu(const struct nlattr *nest, void *data)
 {
+	struct tw_status *st = data;
 	const struct nlattr *tb[TCPWATCH_A_CPU_MAX + 1];
-	int ret = PARSE_NEST(nest, cpu_policy, tb);
+	struct tw_cpu *c = ARRAY_PUSH(st->cpus, st->n_cpus, st->cap_cpus);
+	int ret;
 
+	if (!c)
+		return -ENOMEM;
+	ret = PARSE_NEST(nest, cpu_policy, tb);
 	if (ret)
 		return ret;
 	c->id = get_u32(tb[TCPWATCH_A_CPU_ID]);
@@ -438,47 +499,6 @@ static int parse_cpu(const struct nlattr *nest, struct tw_cpu *c)
 	return 0;
 }
 
-static int parse_probes(const struct nlattr *nest, struct tw_status *st)
-{
-	const struct nlattr *a;
-	struct tw_probe *p;
-	int ret;
-
-	if (nest_check(nest))
-		return -EINVAL;
-	mnl_attr_for_each_nested(a, nest) {
-		if (mnl_attr_get_type(a) != TCPWATCH_A_PROBE)
-			continue;
-		p = ARRAY_PUSH(st->probes, st->n_probes, st->cap_probes);
-		if (!p)
-			return -ENOMEM;
-		ret = parse_probe(a, p);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-static int parse_cpus(const struct nlattr *nest, struct tw_status *st)
-{
-	const struct nlattr *a;
-	struct tw_cpu *c;
-	int ret;
-
-	if (nest_check(nest))
-		return -EINVAL;
-	mnl_attr_for_each_nested(a, nest) {
-		if (mnl_attr_get_type(a) != TCPWATCH_A_CPU)
-			continue;
-		c = ARRAY_PUSH(st->cpus, st->n_cpus, st->cap_cpus);
-		if (!c)
-			return -ENOMEM;
-		ret = parse_cpu(a, c);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
 
 /* Fills @st, which the caller zeroed; tw_status_free() releases it. */
 int tw_parse_status(const struct nlmsghdr *nlh, struct tw_status *st)
@@ -496,9 +516,9 @@ int tw_parse_status(const struct nlmsghdr *nlh, struct tw_status *st)
 	st->track_failed = get_u64(tb[TCPWATCH_A_TRACK_FAILED]);
 	st->seeded = get_u32(tb[TCPWATCH_A_SEEDED]);
 	if (tb[TCPWATCH_A_PROBES])
-		ret = parse_probes(tb[TCPWATCH_A_PROBES], st);
+		ret = parse_items(tb[TCPWATCH_A_PROBES], TCPWATCH_A_PROBE, parse_probe, st);
 	if (!ret && tb[TCPWATCH_A_CPUS])
-		ret = parse_cpus(tb[TCPWATCH_A_CPUS], st);
+		ret = parse_items(tb[TCPWATCH_A_CPUS], TCPWATCH_A_CPU, parse_cpu, st);
 	if (!ret)
 		ret = parse_evcounts(tb[TCPWATCH_A_EVENTS], &st->events);
 	return ret;
@@ -548,6 +568,7 @@ int tw_parse_listener(const struct nlmsghdr *nlh, struct tw_listener *ls)
 	ls->pid = get_u32(tb[TCPWATCH_A_LS_PID]);
 	get_string(tb[TCPWATCH_A_LS_COMM], ls->comm, sizeof(ls->comm));
 	ls->cookie = get_u64(tb[TCPWATCH_A_LS_COOKIE]);
+	ls->synack_retrans = get_u64(tb[TCPWATCH_A_LS_SYNACK_RETRANS]);
 	return ret;
 }
 

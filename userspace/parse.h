@@ -67,6 +67,16 @@ struct tw_transition {
 #define TW_MAX_TRANSITIONS \
 	(TCPWATCH_NR_SK_KINDS * TCPWATCH_NR_STATES * TCPWATCH_NR_STATES)
 
+/* How many request/timewait/full sockets ended for a reason. */
+struct tw_end {
+	uint8_t sk;
+	uint8_t reason;
+	uint64_t count;
+};
+
+/* Room for every (kind, reason) pair and then some, for newer modules. */
+#define TW_MAX_ENDS	64
+
 struct tw_evcounts {
 	uint64_t written;
 	uint64_t lost;
@@ -79,6 +89,11 @@ struct tw_summary {
 	struct {
 		uint64_t current, entered, ended;
 	} timewait;
+	size_t n_ends;
+	struct tw_end ends[TW_MAX_ENDS];
+	struct {			/* totals over all listeners */
+		uint64_t overflows, syn_drops, syncookies, synack_retrans;
+	} listen;
 	struct tw_evcounts events;
 	uint32_t dwell_present;		/* bit n: dwell[n] has samples */
 	uint64_t dwell[TCPWATCH_NR_STATES][TCPWATCH_DWELL_BUCKETS];
@@ -92,7 +107,7 @@ struct tw_listener {
 	uint32_t syn_queue, syn_queue_peak;
 	uint32_t accept_queue, accept_queue_peak;
 	uint32_t backlog;
-	uint64_t overflows, syn_drops, syncookies;
+	uint64_t overflows, syn_drops, syncookies, synack_retrans;
 	uint32_t pid;
 	char comm[TW_COMM_LEN];
 	uint64_t cookie;
@@ -131,6 +146,10 @@ struct tw_status {
 	struct tw_cpu *cpus;
 	size_t n_cpus, cap_cpus;
 };
+
+/* The count of (@sk, @reason) ends in @sum, 0 if the module sent none. */
+uint64_t tw_summary_ends(const struct tw_summary *sum, unsigned int sk,
+			 unsigned int reason);
 
 /* A TCPWATCH_CMD_EVENT message, long enough to say so. */
 bool tw_is_event_msg(const struct nlmsghdr *nlh);

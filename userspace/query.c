@@ -3,33 +3,42 @@
 
 #include "query.h"
 
-int query_summary(struct nl *nl, uint32_t netns, struct tw_summary *sum)
+/* A request for @cmd, with the namespace filter when there is one. */
+static int query(struct nl *nl, uint8_t cmd, uint16_t flags, uint32_t netns,
+		 mnl_cb_t cb, void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh;
 
-	nlh = nl_request(nl, buf, TCPWATCH_CMD_GET_SUMMARY, NLM_F_ACK);
+	if (!(flags & NLM_F_DUMP))
+		flags |= NLM_F_ACK;
+	nlh = nl_request(nl, buf, cmd, flags);
 	if (netns)
 		mnl_attr_put_u32(nlh, TCPWATCH_A_NETNS, netns);
-	return nl_transact(nl, nlh, tw_summary_cb, sum);
+	return nl_transact(nl, nlh, cb, data);
 }
 
-int query_listeners(struct nl *nl, struct tw_listeners *ls)
+int query_summary(struct nl *nl, uint32_t netns, struct tw_summary *sum)
 {
-	return nl_simple(nl, TCPWATCH_CMD_GET_LISTENERS, NLM_F_DUMP, tw_listeners_cb, ls);
+	return query(nl, TCPWATCH_CMD_GET_SUMMARY, 0, netns, tw_summary_cb, sum);
+}
+
+int query_listeners(struct nl *nl, uint32_t netns, struct tw_listeners *ls)
+{
+	return query(nl, TCPWATCH_CMD_GET_LISTENERS, NLM_F_DUMP, netns, tw_listeners_cb, ls);
 }
 
 int query_status(struct nl *nl, struct tw_status *st)
 {
-	return nl_simple(nl, TCPWATCH_CMD_GET_STATUS, 0, tw_status_cb, st);
+	return query(nl, TCPWATCH_CMD_GET_STATUS, 0, 0, tw_status_cb, st);
 }
 
-int query_sockets(struct nl *nl, struct tw_sockets *s)
+int query_sockets(struct nl *nl, uint32_t netns, struct tw_sockets *s)
 {
-	return nl_simple(nl, TCPWATCH_CMD_GET_SOCKETS, NLM_F_DUMP, tw_sockets_cb, s);
+	return query(nl, TCPWATCH_CMD_GET_SOCKETS, NLM_F_DUMP, netns, tw_sockets_cb, s);
 }
 
-int query_history(struct nl *nl, mnl_cb_t cb, void *data)
+int query_history(struct nl *nl, uint32_t netns, mnl_cb_t cb, void *data)
 {
-	return nl_simple(nl, TCPWATCH_CMD_EVENT, NLM_F_DUMP, cb, data);
+	return query(nl, TCPWATCH_CMD_EVENT, NLM_F_DUMP, netns, cb, data);
 }

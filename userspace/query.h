@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Typed requests to the module: send, collect the replies into structs. */
+/*
+ * Typed requests to the module: send, collect the replies into structs.
+ * @netns: the namespace (inode) the module should restrict its answer to,
+ * TCPWATCH_A_NETNS; 0 for the caller's whole view.
+ */
 #ifndef TCPWATCH_QUERY_H
 #define TCPWATCH_QUERY_H
 
@@ -9,12 +13,12 @@
 #include "nl.h"
 #include "parse.h"
 
-/* @netns: 0 for the caller's whole view. */
 int query_summary(struct nl *nl, uint32_t netns, struct tw_summary *sum);
-int query_listeners(struct nl *nl, struct tw_listeners *ls);
+int query_listeners(struct nl *nl, uint32_t netns, struct tw_listeners *ls);
 int query_status(struct nl *nl, struct tw_status *st);
-int query_sockets(struct nl *nl, struct tw_sockets *s);
+/* Every tracked socket (full, request, timewait); needs CAP_NET_ADMIN. */
+int query_sockets(struct nl *nl, uint32_t netns, struct tw_sockets *s);
 /* Dump the kernel's recent event history, @cb once per message. */
-int query_history(struct nl *nl, mnl_cb_t cb, void *data);
+int query_history(struct nl *nl, uint32_t netns, mnl_cb_t cb, void *data);
 
 #endif

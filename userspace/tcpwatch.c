@@ -16,6 +16,10 @@ static const struct subcommand {
 } subcommands[] = {
 	{ "summary", summary_main, "socket states, transitions, TIME_WAIT, listener queues" },
 	{ "events", events_main, "recent (and with --follow, live) connection events" },
+	{ "listeners", listeners_main, "listening sockets: SYN/accept queues, drops, owner" },
+	{ "leaks", leaks_main, "sockets stuck in CLOSE_WAIT, FIN_WAIT2, ... and who owns them" },
+	{ "dwell", dwell_main, "histograms of the time spent in each state" },
+	{ "timewait", timewait_main, "TIME_WAIT sockets: count, rates, end reasons, ports" },
 	{ "status", status_main, "module version, probes, rings, per-CPU event loss" },
 };
 

@@ -3,7 +3,9 @@
  * tcpwatchd: log every tcpwatch event as a JSON line and keep a Prometheus
  * textfile up to date. It stays in the foreground (systemd or a supervisor
  * runs it), survives the module being absent or reloaded, and says what it
- * missed.
+ * missed. On its log (stderr or --log) it reports trouble as it happens:
+ * listener overflows and SYN drops, and sockets leaking in CLOSE_WAIT,
+ * FIN_WAIT2 or LAST_ACK — rate-limited.
  *
  * One poll() loop over four things: the event socket (the "events" group and
  * nlctrl's "notify" group, which announces the family coming and going), a
@@ -24,8 +26,10 @@
 #include <sys/timerfd.h>
 
 #include "cli.h"
+#include "daemonlog.h"
 #include "event_out.h"
 #include "format.h"
+#include "leaks.h"
 #include "metrics.h"
 #include "prom.h"
 #include "query.h"
@@ -37,10 +41,15 @@
 
 struct daemon {
 	const char *output;		/* "-" for stdout */
+	const char *log_path;		/* "-" for stderr */
 	const char *prom;		/* NULL: no metrics file */
 	uint64_t interval_ns;
+	uint64_t leak_age_ns;
 
 	FILE *out;
+	FILE *log;
+	struct listenlog *listen;	/* overflows and SYN drops, rate-limited */
+	struct leaklog leaks;
 	struct nl live;			/* subscribed: events, nlctrl notify */
 	struct nl req;			/* requests; knows the family id */
 	uint32_t joined_group;		/* our "events" membership, 0 if none */
@@ -61,16 +70,23 @@ struct daemon {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [--output FILE|-] [--prom FILE] [--interval SECS]\n\n"
+	fprintf(f, "Usage: " PROG " [--output FILE|-] [--prom FILE] [--interval T]\n"
+		"                 [--log FILE|-] [--leak-age T]\n\n"
 		"Write every tcpwatch event as one JSON line (the format of\n"
 		"'tcpwatch events --json') and, every interval, Prometheus metrics for\n"
-		"node_exporter's textfile collector. Runs in the foreground; SIGINT or\n"
-		"SIGTERM flush, write the metrics once more and exit; SIGHUP reopens\n"
-		"the output file. Needs CAP_NET_ADMIN.\n\n"
+		"node_exporter's textfile collector. Log listener accept-queue overflows\n"
+		"and SYN drops as they happen (at most a line per listener per interval)\n"
+		"and, every interval, sockets in CLOSE_WAIT, FIN_WAIT2 or LAST_ACK for\n"
+		"longer than the leak age (each once) with a line per owner. Runs in the\n"
+		"foreground; SIGINT or SIGTERM flush, write the metrics once more and\n"
+		"exit; SIGHUP reopens the output and log files. Needs CAP_NET_ADMIN.\n\n"
 		"  -o, --output FILE   append events to FILE; '-' is stdout (default)\n"
 		"  -p, --prom FILE     metrics file, e.g. .../textfile/tcpwatch.prom\n"
-		"  -i, --interval T    metrics and loss reports every T (default 15s;\n"
-		"                      '0.5', '500ms', '1m' work)\n"
+		"  -i, --interval T    metrics, loss and leak reports every T (default\n"
+		"                      15s; '0.5', '500ms', '1m' work)\n"
+		"  -l, --log FILE      append the trouble log to FILE; '-' is stderr\n"
+		"                      (default)\n"
+		"  -L, --leak-age T    a socket leaks after T in its state (default 60s)\n"
 		"  -F, --foreground    accepted for compatibility: always the case\n"
 		"  -h, --help          this help\n");
 }
@@ -95,41 +111,78 @@ static void detach(struct daemon *d, const char *why)
 
 /* --- output ------------------------------------------------------------- */
 
-static int open_output(struct daemon *d)
+/* (Re)open @path for appending, line-buffered; "-" is @std. */
+static int reopen(const char *path, FILE *std, FILE **fp)
 {
-	FILE *f = stdout;
+	FILE *f = std;
 
-	if (strcmp(d->output, "-")) {
-		f = fopen(d->output, "ae");
+	if (strcmp(path, "-")) {
+		f = fopen(path, "ae");
 		if (!f) {
 			int err = errno;
 
-			fprintf(stderr, PROG ": %s: %s\n", d->output, strerror(err));
+			fprintf(stderr, PROG ": %s: %s\n", path, strerror(err));
 			return -err;
 		}
-	} else if (d->out) {
-		return 0;	/* stdout: nothing to reopen */
+	} else if (*fp) {
+		return 0;	/* stdout or stderr: nothing to reopen */
 	}
-	if (d->out && d->out != stdout)
-		fclose(d->out);
-	d->out = f;
-	/* A line at a time, so `tail -f` and log shippers see whole events. */
+	if (*fp && *fp != std)
+		fclose(*fp);
+	*fp = f;
+	/* A line at a time, so `tail -f` and log shippers see whole lines. */
 	setvbuf(f, NULL, _IOLBF, 0);
 	return 0;
+}
+
+static int open_files(struct daemon *d)
+{
+	return reopen(d->output, stdout, &d->out) ?: reopen(d->log_path, stderr, &d->log);
+}
+
+static void close_file(FILE *f, FILE *std)
+{
+	if (!f)
+		return;
+	fflush(f);
+	if (f != std)
+		fclose(f);
+}
+
+/*
+ * Sockets older than --leak-age in the leak states: log the new ones, count
+ * them per state for the gauge. Returns 0 or -errno.
+ */
+static int scan_leaks(struct daemon *d, uint64_t leaked[TCPWATCH_NR_STATES])
+{
+	const struct tw_filter f = { .states = LEAK_STATES_DAEMON };
+	struct tw_sockets s = {};
+	size_t i;
+	int ret = query_sockets(&d->req, 0, &s);
+
+	if (!ret) {
+		leaks_select(&s, &f, d->leak_age_ns);
+		for (i = 0; i < s.n; i++)
+			leaked[s.v[i].new_state]++;
+		ret = leaklog_scan(&d->leaks, d->log, &s);
+	}
+	tw_sockets_free(&s);
+	return ret;
 }
 
 static void write_metrics(struct daemon *d)
 {
 	static struct tw_summary sum;
+	uint64_t leaked[TCPWATCH_NR_STATES] = {};
 	struct tw_listeners ls = {};
 	struct prom_file p;
-	bool up = false;
+	bool up = false, scanned = false;
 	int ret;
 
 	if (d->present) {
 		ret = query_summary(&d->req, 0, &sum);
 		if (!ret)
-			ret = query_listeners(&d->req, &ls);
+			ret = query_listeners(&d->req, 0, &ls);
 		up = !ret;
 		if (up)
 			d->kernel_lost = sum.events.lost;
@@ -138,11 +191,18 @@ static void write_metrics(struct daemon *d)
 		else
 			nl_perror(&d->req, PROG, "reading the aggregates", ret);
 	}
+	if (up) {
+		ret = scan_leaks(d, leaked);
+		scanned = !ret;
+		if (ret)
+			nl_perror(&d->req, PROG, "scanning for leaking sockets", ret);
+	}
 	if (!d->prom)
 		goto out;
 	ret = prom_begin(&p, d->prom);
 	if (!ret) {
-		metrics_write(p.f, up ? &sum : NULL, up ? &ls : NULL, &d->stats);
+		metrics_write(p.f, up ? &sum : NULL, up ? &ls : NULL, scanned ? leaked : NULL,
+			      &d->stats);
 		ret = prom_commit(&p);
 	}
 	if (ret)
@@ -188,6 +248,7 @@ static int handle_event(struct daemon *d, const struct nlmsghdr *nlh)
 	if (ret <= 0)
 		return ret;
 	event_print_json(d->out, &ev);
+	listenlog_event(d->listen, d->log, &ev, now_ns());
 	d->stats.received++;
 	seqtrack_totals(&d->seq, &t);
 	d->stats.missed = d->missed_base + t.missed;
@@ -262,7 +323,7 @@ static void recover(struct daemon *d)
 
 	d->stats.enobufs++;
 	write_metrics(d);
-	ret = query_history(&d->req, history_cb, d);
+	ret = query_history(&d->req, 0, history_cb, d);
 	if (ret && ret != -ENOENT)
 		nl_perror(&d->req, PROG, "reading the event history", ret);
 }
@@ -320,7 +381,7 @@ static int daemon_setup(struct daemon *d)
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, 0 };
 	int ret;
 
-	ret = open_output(d);
+	ret = open_files(d);
 	if (ret)
 		return ret;
 	d->sigfd = ret = sigfd_open(sigs);
@@ -350,6 +411,7 @@ static void on_tick(struct daemon *d)
 		return;
 	write_metrics(d);
 	report_loss(d);
+	listenlog_flush(d->listen, d->log, now_ns());
 }
 
 /* Returns 1 when it is time to stop. */
@@ -358,7 +420,7 @@ static int on_signal(struct daemon *d)
 	int sig = sigfd_read(d->sigfd);
 
 	if (sig == SIGHUP) {
-		open_output(d);
+		open_files(d);
 		return 0;
 	}
 	return sig > 0;
@@ -391,11 +453,9 @@ static int daemon_loop(struct daemon *d)
 
 static void daemon_teardown(struct daemon *d)
 {
-	if (d->out) {
-		fflush(d->out);
-		if (d->out != stdout)
-			fclose(d->out);
-	}
+	close_file(d->out, stdout);
+	close_file(d->log, stderr);
+	leaklog_free(&d->leaks);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
 	if (d->timerfd >= 0)
@@ -405,24 +465,14 @@ static void daemon_teardown(struct daemon *d)
 	seqtrack_free(&d->seq);
 }
 
-static int parse_interval(const char *arg, uint64_t *ns)
-{
-	int ret = tw_duration_parse(arg, ns);
-
-	if (ret)
-		return cli_error(PROG, "--interval '%s' is not a duration (e.g. 15, 0.5, "
-				 "500ms, 1m)", arg);
-	if (*ns < 10000000 || *ns > 86400000000000ull)
-		return cli_error(PROG, "--interval '%s' out of range (10ms-1d)", arg);
-	return 0;
-}
-
 static int parse_opts(int argc, char *argv[], struct daemon *d)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "prom", required_argument, NULL, 'p' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "leak-age", required_argument, NULL, 'L' },
 		{ "foreground", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -430,7 +480,7 @@ static int parse_opts(int argc, char *argv[], struct daemon *d)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:p:i:Fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:p:i:l:L:Fh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			d->output = optarg;
@@ -439,7 +489,16 @@ static int parse_opts(int argc, char *argv[], struct daemon *d)
 			d->prom = optarg;
 			break;
 		case 'i':
-			if (parse_interval(optarg, &d->interval_ns))
+			if (cli_duration(PROG, "--interval", optarg, 10000000ull,
+					 86400000000000ull, &d->interval_ns))
+				return 1;
+			break;
+		case 'l':
+			d->log_path = optarg;
+			break;
+		case 'L':
+			if (cli_duration(PROG, "--leak-age", optarg, 0, UINT64_MAX,
+					 &d->leak_age_ns))
 				return 1;
 			break;
 		case 'F':
@@ -456,9 +515,13 @@ static int parse_opts(int argc, char *argv[], struct daemon *d)
 
 int main(int argc, char *argv[])
 {
+	static struct listenlog listen;
 	struct daemon d = {
 		.output = "-",
+		.log_path = "-",
 		.interval_ns = 15000000000ull,
+		.leak_age_ns = 60000000000ull,
+		.listen = &listen,
 		.sigfd = -1,
 		.timerfd = -1,
 	};
@@ -468,6 +531,7 @@ int main(int argc, char *argv[])
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	seqtrack_init(&d.seq);
+	listenlog_init(d.listen, d.interval_ns);
 	ret = daemon_setup(&d);
 	if (!ret)
 		ret = daemon_loop(&d);

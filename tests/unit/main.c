@@ -11,6 +11,9 @@ int main(void)
 	test_parse();
 	test_output();
 	test_prom();
+	test_filter();
+	test_leaks();
+	test_reports();
 	test_cli();
 	return tap_finish();
 }

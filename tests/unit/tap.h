@@ -43,5 +43,8 @@ void test_parse(void);
 void test_output(void);
 void test_prom(void);
 void test_cli(void);
+void test_filter(void);
+void test_leaks(void);
+void test_reports(void);
 
 #endif

@@ -134,6 +134,48 @@ static void test_usage_errors(void)
 	expect_usage_error("unknown option '--daemon'", "tcpwatchd", "--daemon", NULL, NULL);
 }
 
+/* The subcommands and options of issue 3. */
+static void test_new_usage_errors(void)
+{
+	static const char *const e[][4] = {
+		{ "--older-than 'soon' is not a duration", "leaks", "--older-than", "soon" },
+		{ "--older-than '-1' is not a duration", "leaks", "-o", "-1" },
+		{ "--older-than '5x' is not a duration", "leaks", "--older-than", "5x" },
+		{ "unknown state 'BOGUS'", "leaks", "--state", "BOGUS" },
+		{ "unknown state 'BOGUS'", "leaks", "--state", "CLOSE_WAIT,BOGUS" },
+		{ "unknown state ''", "leaks", "--state", "CLOSE_WAIT," },
+		{ "option '--older-than' needs an argument", "leaks", "--older-than", NULL },
+		{ "unexpected argument 'nginx'", "leaks", "nginx", NULL },
+		{ "--top '0' out of range (1-65535)", "timewait", "--top", "0" },
+		{ "--top 'ten' is not a number", "timewait", "-t", "ten" },
+		{ "--interval '-1' is not a duration", "timewait", "--interval", "-1" },
+		{ "--interval '0' out of range", "timewait", "--interval", "0" },
+		{ "--interval '2h' out of range", "timewait", "-i", "2h" },
+		{ "unknown option '--state'", "timewait", "--state", "TIME_WAIT" },
+		{ "--addr 'bogus' is not an IPv4 or IPv6 address", "listeners", "--addr", "bogus" },
+		{ "--addr '1.2.3.4:80' is not an IPv4 or IPv6 address", "listeners", "-a",
+		  "1.2.3.4:80" },
+		{ "--port '0' out of range (1-65535)", "listeners", "--port", "0" },
+		{ "--netns '-5' is not a number", "listeners", "--netns", "-5" },
+		{ "unknown option '--state'", "listeners", "--state", "LISTEN" },
+		{ "unknown state 'BOGUS'", "dwell", "-s", "BOGUS" },
+		{ "unknown option '--port'", "dwell", "--port", "80" },
+		{ "unknown option '--wide'", "dwell", "--wide", NULL },
+		{ "--addr '1.2.3' is not an IPv4 or IPv6 address", "summary", "--addr", "1.2.3" },
+		{ "--port '99999' out of range", "summary", "-p", "99999" },
+		{ "--addr '::g' is not an IPv4 or IPv6 address", "events", "--addr", "::g" },
+		{ "unknown state 'CLOSED'", "events", "-s", "LISTEN,CLOSED" },
+		{ "unknown option '--netns'", "status", "--netns", "1" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		expect_usage_error(e[i][0], "tcpwatch", e[i][1], e[i][2], e[i][3]);
+	expect_usage_error("--leak-age 'soon' is not a duration", "tcpwatchd", "--leak-age",
+			   "soon", NULL);
+	expect_usage_error("option '--log' needs an argument", "tcpwatchd", "--log", NULL, NULL);
+}
+
 static void expect_help(const char *prog, const char *sub, const char *flag, const char *want)
 {
 	struct run r;
@@ -150,6 +192,12 @@ static void test_help(void)
 	expect_help("tcpwatch", "summary", "--help", "Usage: tcpwatch summary");
 	expect_help("tcpwatch", "events", "-h", "Usage: tcpwatch events");
 	expect_help("tcpwatch", "status", "--help", "Usage: tcpwatch status");
+	expect_help("tcpwatch", "listeners", "--help", "Usage: tcpwatch listeners");
+	expect_help("tcpwatch", "leaks", "-h", "Usage: tcpwatch leaks");
+	expect_help("tcpwatch", "dwell", "--help", "Usage: tcpwatch dwell");
+	expect_help("tcpwatch", "timewait", "--help", "Usage: tcpwatch timewait");
+	expect_help("tcpwatch", "--help", NULL, "timewait");
+	expect_help("tcpwatchd", "--help", NULL, "--leak-age");
 	expect_help("tcpwatchd", "--help", NULL, "Usage: tcpwatchd");
 	expect_help("tcpwatch", "--version", NULL, "tcpwatch ");
 }
@@ -157,7 +205,9 @@ static void test_help(void)
 /* This host never has the module; in a VM that has it, exit 0 is right. */
 static void test_no_module(void)
 {
-	static const char *const subs[] = { "summary", "status", "events" };
+	static const char *const subs[] = {
+		"summary", "status", "events", "listeners", "leaks", "dwell", "timewait",
+	};
 	struct run r;
 	size_t i;
 
@@ -184,8 +234,10 @@ static unsigned int count(const char *haystack, const char *needle)
 /* Absent module: says so once, keeps writing metrics, stops on SIGTERM. */
 static void test_daemon_lifecycle(void)
 {
-	char dir[] = "/tmp/tcpwatchd-test-XXXXXX", prom[64], text[4096] = "";
-	const char *args[] = { "--prom", prom, "--interval", "0.1", "--foreground", NULL };
+	char dir[] = "/tmp/tcpwatchd-test-XXXXXX", prom[64], log[64], text[4096] = "";
+	const char *args[] = { "--prom", prom, "--interval", "0.1", "--foreground",
+			       "--log", log, NULL };
+	struct stat st;
 	FILE *out = tmpfile(), *err = tmpfile(), *f;
 	struct timespec wait = { 1, 500000000 };
 	struct run r;
@@ -193,6 +245,7 @@ static void test_daemon_lifecycle(void)
 
 	mkdtemp(dir);
 	snprintf(prom, sizeof(prom), "%s/tcpwatch.prom", dir);
+	snprintf(log, sizeof(log), "%s/trouble.log", dir);
 	pid = spawn("tcpwatchd", args, out, err);
 	nanosleep(&wait, NULL);
 	kill(pid, SIGTERM);
@@ -209,12 +262,15 @@ static void test_daemon_lifecycle(void)
 	}
 	CHECK(strstr(text, "tcpwatch_up") && strstr(text, "tcpwatch_daemon_events_missed_total 0"),
 	      "tcpwatchd: metrics file written");
+	CHECK(!stat(log, &st) && st.st_size == 0, "tcpwatchd: --log file opened, no trouble");
+	unlink(log);
 	rmdir(dir);
 }
 
 void test_cli(void)
 {
 	test_usage_errors();
+	test_new_usage_errors();
 	test_help();
 	test_no_module();
 	test_daemon_lifecycle();

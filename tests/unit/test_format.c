@@ -128,7 +128,7 @@ static void test_durations(void)
 static void test_numbers(void)
 {
 	uint64_t v;
-	char buf[8];
+	char buf[8], cnt[16];
 
 	CHECK(!tw_uint_parse("65535", 1, 65535, &v) && v == 65535, "uint: max accepted");
 	CHECK(tw_uint_parse("70000", 1, 65535, &v) == -ERANGE, "uint: above max");
@@ -138,10 +138,37 @@ static void test_numbers(void)
 	CHECK(tw_uint_parse("", 0, 100, &v) == -EINVAL, "uint: empty");
 	CHECK(tw_uint_parse("99999999999999999999", 0, UINT64_MAX, &v) == -EINVAL,
 	      "uint: overflow");
+	tw_count_format(999999, cnt, sizeof(cnt));
+	tap_streq(cnt, "999999", "count: exact below a million");
+	tw_count_format(1234567, cnt, sizeof(cnt));
+	tap_streq(cnt, "1.23M", "count: millions");
+	tw_count_format(999500000, cnt, sizeof(cnt));
+	tap_streq(cnt, "1G", "count: rounds up into the next unit");
+	tw_count_format(UINT64_MAX, cnt, sizeof(cnt));
+	tap_streq(cnt, "18.4E", "count: the largest");
 	tw_printable("a\x1b[2Jb", buf, sizeof(buf));
 	tap_streq(buf, "a?[2Jb", "printable: escape sequence defused");
 	tw_printable("0123456789", buf, sizeof(buf));
 	tap_streq(buf, "0123456", "printable: truncated to buffer");
+}
+
+static void test_owners(void)
+{
+	char buf[64];
+
+	tw_owner_format(1234, "nginx", true, buf, sizeof(buf));
+	tap_streq(buf, "1234/nginx", "owner: pid/comm");
+	tw_owner_format(1234, "nginx", false, buf, sizeof(buf));
+	tap_streq(buf, "pid 1234 (nginx)", "owner: sentence form");
+	tw_owner_format(0, "", true, buf, sizeof(buf));
+	tap_streq(buf, "-", "owner: unknown, column");
+	tw_owner_format(0, "", false, buf, sizeof(buf));
+	tap_streq(buf, "unknown owner", "owner: unknown, sentence");
+	tw_owner_format(7, "a\nb\x1b", true, buf, sizeof(buf));
+	tap_streq(buf, "7/a?b?", "owner: control characters defused");
+	CHECK(!strcmp(tw_sk_kind_short(TCPWATCH_SK_REQUEST), "req") &&
+	      !strcmp(tw_sk_kind_short(TCPWATCH_SK_TIMEWAIT), "tw") &&
+	      !strcmp(tw_sk_kind_short(9), "?"), "socket kind short names");
 }
 
 void test_format(void)
@@ -151,4 +178,5 @@ void test_format(void)
 	test_addrs();
 	test_durations();
 	test_numbers();
+	test_owners();
 }

@@ -127,6 +127,14 @@ static struct tw_summary *sample_summary(void)
 	sum.timewait.current = 3;
 	sum.timewait.entered = 10;
 	sum.timewait.ended = 7;
+	sum.n_ends = 3;
+	sum.ends[0] = (struct tw_end){ TCPWATCH_SK_REQUEST, TCPWATCH_REASON_ACCEPTED, 40 };
+	sum.ends[1] = (struct tw_end){ TCPWATCH_SK_REQUEST, TCPWATCH_REASON_TIMEOUT, 1 };
+	sum.ends[2] = (struct tw_end){ TCPWATCH_SK_TIMEWAIT, TCPWATCH_REASON_EXPIRED, 7 };
+	sum.listen.overflows = 5;
+	sum.listen.syn_drops = 6;
+	sum.listen.syncookies = 7;
+	sum.listen.synack_retrans = 8;
 	sum.events.written = 1000;
 	sum.events.lost = 2;
 	sum.dwell_present = 1u << TCPWATCH_SYN_SENT;
@@ -165,19 +173,31 @@ static void test_summary_out(void)
 	      strstr(out, "\"listeners\":[{\"netns\":4026531840,\"family\":\"inet\","
 		     "\"addr\":\"0.0.0.0\",\"port\":80,\"syn_queue\":1,\"syn_queue_peak\":9,"
 		     "\"accept_queue\":2,\"accept_queue_peak\":129,\"backlog\":128,"
-		     "\"overflows\":5,\"syn_drops\":6,") &&
+		     "\"overflows\":5,\"syn_drops\":6,\"syncookies\":0,\"synack_retrans\":0,") &&
 	      strstr(out, "\"events\":{\"written\":1000,\"lost\":2}}\n"),
 	      "summary json: timewait, listeners, events");
 	CHECK(strstr(out, "\"dwell\":{\"SYN_SENT\":{\"samples\":100,\"p50_ns\":131072,"),
 	      "summary json: dwell quantiles");
+	CHECK(strstr(out, "\"timewait\":{\"current\":3,\"entered\":10,\"ended\":7},"
+		     "\"ends\":[{\"sk\":\"request\",\"reason\":\"accepted\",\"count\":40},"
+		     "{\"sk\":\"request\",\"reason\":\"timeout\",\"count\":1},"
+		     "{\"sk\":\"timewait\",\"reason\":\"expired\",\"count\":7}],"
+		     "\"listen\":{\"overflows\":5,\"syn_drops\":6,\"syncookies\":7,"
+		     "\"synack_retrans\":8},\"listeners\":[") != NULL,
+	      "summary json: ends and listen totals");
 	capture_free(&c);
 
 	summary_print_human(capture_begin(&c), sample_summary(), &ls);
 	out = capture_end(&c);
 	CHECK(strstr(out, "ESTABLISHED           12   SYN_SENT               0") &&
 	      strstr(out, "full      SYN_SENT      ESTABLISHED                     42") &&
-	      strstr(out, "*:80                        1/9     2/129     128         5"
-		     "        6 99/nginx") &&
+	      strstr(out, "TIME_WAIT  now 3  entered 10  ended 7\n"
+		     "ENDS       request   accepted 40 timeout 1\n"
+		     "           timewait  expired 7\n"
+		     "LISTEN     overflows 5  syn_drops 6  syncookies 7  synack_retrans 8\n\n"
+		     "LOCAL ") &&
+	      strstr(out, "*:80                        1/9     2/129   128      5      6"
+		     "       0 99/nginx") &&
 	      strstr(out, "EVENTS     written 1000  lost 2"), "summary text: sections");
 	{
 		const char *line = out;

@@ -146,6 +146,17 @@ static void put_transition(struct nlmsghdr *nlh, uint8_t sk, uint8_t old, uint8_
 	mnl_attr_nest_end(nlh, tr);
 }
 
+static void put_end(struct nlmsghdr *nlh, uint8_t sk, uint8_t reason, uint64_t count)
+{
+	struct nlattr *end = mnl_attr_nest_start(nlh, TCPWATCH_A_END);
+
+	mnl_attr_put_u8(nlh, TCPWATCH_A_END_SK, sk);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_END_REASON, reason);
+	mnl_attr_put(nlh, TCPWATCH_A_END_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_END_COUNT, count);
+	mnl_attr_nest_end(nlh, end);
+}
+
 static struct nlmsghdr *summary_msg(char *buf)
 {
 	struct nlmsghdr *nlh = msg_start(buf, TCPWATCH_CMD_GET_SUMMARY);
@@ -170,6 +181,18 @@ static struct nlmsghdr *summary_msg(char *buf)
 	mnl_attr_put_u64(nlh, TCPWATCH_A_TW_ENDED, 7);
 	mnl_attr_nest_end(nlh, nest);
 
+	nest = mnl_attr_nest_start(nlh, TCPWATCH_A_ENDS);
+	put_end(nlh, TCPWATCH_SK_REQUEST, TCPWATCH_REASON_ACCEPTED, 40);
+	mnl_attr_put(nlh, TCPWATCH_A_PAD, 0, NULL);		/* not an END: skipped */
+	put_end(nlh, TCPWATCH_SK_TIMEWAIT, TCPWATCH_REASON_EXPIRED, 7);
+	put_end(nlh, TCPWATCH_SK_TIMEWAIT, 200, 1);		/* a newer reason */
+	mnl_attr_nest_end(nlh, nest);
+	mnl_attr_put(nlh, TCPWATCH_A_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_SYNACK_RETRANS, 8);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_OVERFLOWS, 5);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_SYN_DROPS, 6);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_SYNCOOKIES, 7);
+
 	nest = mnl_attr_nest_start(nlh, TCPWATCH_A_EVENTS);
 	mnl_attr_put_u64(nlh, TCPWATCH_A_EVS_WRITTEN, 1000);
 	mnl_attr_put_u64(nlh, TCPWATCH_A_EVS_LOST, 2);
@@ -189,7 +212,8 @@ static void test_summary(void)
 	static struct tw_summary sum;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = summary_msg(buf);
-	int ret;
+	struct nlattr *nest, *inner;
+	int ret, i;
 
 	ret = mnl_cb_run(buf, nlh->nlmsg_len, 0, 0, tw_summary_cb, &sum);
 	CHECK(ret == MNL_CB_OK, "parse summary: accepted through the callback");
@@ -205,6 +229,16 @@ static void test_summary(void)
 	CHECK(sum.dwell_present == 1u << TCPWATCH_SYN_SENT &&
 	      sum.dwell[TCPWATCH_SYN_SENT][16] == 3, "parse summary: dwell histogram");
 
+	CHECK(sum.n_ends == 3 && sum.ends[0].sk == TCPWATCH_SK_REQUEST &&
+	      sum.ends[0].reason == TCPWATCH_REASON_ACCEPTED && sum.ends[0].count == 40 &&
+	      sum.ends[2].reason == 200, "parse summary: ends (pad skipped, newer reason kept)");
+	CHECK(tw_summary_ends(&sum, TCPWATCH_SK_TIMEWAIT, TCPWATCH_REASON_EXPIRED) == 7 &&
+	      tw_summary_ends(&sum, TCPWATCH_SK_TIMEWAIT, TCPWATCH_REASON_REUSED) == 0,
+	      "parse summary: ends looked up by kind and reason");
+	CHECK(sum.listen.synack_retrans == 8 && sum.listen.overflows == 5 &&
+	      sum.listen.syn_drops == 6 && sum.listen.syncookies == 7,
+	      "parse summary: listen totals");
+
 	nlh = msg_start(buf, TCPWATCH_CMD_GET_SUMMARY);
 	mnl_attr_nest_end(nlh, mnl_attr_nest_start(nlh, TCPWATCH_A_TRANSITIONS));
 	put_transition(nlh, 0, 1, 2, 3);	/* a TRANSITION outside its list: ignored */
@@ -214,6 +248,36 @@ static void test_summary(void)
 	nlh = msg_start(buf, TCPWATCH_CMD_GET_SUMMARY);
 	mnl_attr_put_u32(nlh, TCPWATCH_A_STATES, 5);	/* not a nest */
 	CHECK(tw_parse_summary(nlh, &sum) == -EINVAL, "parse summary: bad nest refused");
+
+	nlh = msg_start(buf, TCPWATCH_CMD_GET_SUMMARY);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_OVERFLOWS, 5);	/* u64 sent as u32 */
+	CHECK(tw_parse_summary(nlh, &sum) == -EINVAL, "parse summary: short total refused");
+
+	nlh = msg_start(buf, TCPWATCH_CMD_GET_SUMMARY);
+	nest = mnl_attr_nest_start(nlh, TCPWATCH_A_ENDS);
+	inner = mnl_attr_nest_start(nlh, TCPWATCH_A_END);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_END_SK, TCPWATCH_SK_REQUEST);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_END_REASON, TCPWATCH_REASON_TIMEOUT);
+	mnl_attr_nest_end(nlh, inner);
+	mnl_attr_nest_end(nlh, nest);
+	CHECK(tw_parse_summary(nlh, &sum) == -EINVAL, "parse summary: END without a count");
+
+	nlh = msg_start(buf, TCPWATCH_CMD_GET_SUMMARY);
+	nest = mnl_attr_nest_start(nlh, TCPWATCH_A_ENDS);
+	inner = mnl_attr_nest_start(nlh, TCPWATCH_A_END);
+	mnl_attr_put_u16(nlh, TCPWATCH_A_END_SK, TCPWATCH_SK_REQUEST);	/* u8 sent as u16 */
+	mnl_attr_put_u8(nlh, TCPWATCH_A_END_REASON, TCPWATCH_REASON_TIMEOUT);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_END_COUNT, 1);
+	mnl_attr_nest_end(nlh, inner);
+	mnl_attr_nest_end(nlh, nest);
+	CHECK(tw_parse_summary(nlh, &sum) == -EINVAL, "parse summary: END with a bad type");
+
+	nlh = msg_start(buf, TCPWATCH_CMD_GET_SUMMARY);
+	nest = mnl_attr_nest_start(nlh, TCPWATCH_A_ENDS);
+	for (i = 0; i <= TW_MAX_ENDS; i++)
+		put_end(nlh, TCPWATCH_SK_REQUEST, TCPWATCH_REASON_ACCEPTED, i);
+	mnl_attr_nest_end(nlh, nest);
+	CHECK(tw_parse_summary(nlh, &sum) == -E2BIG, "parse summary: too many ENDs refused");
 }
 
 static void put_listener(char *buf, uint16_t port)
@@ -235,6 +299,10 @@ static void put_listener(char *buf, uint16_t port)
 	mnl_attr_put_u64(nlh, TCPWATCH_A_LS_SYN_DROPS, 6);
 	mnl_attr_put_u32(nlh, TCPWATCH_A_LS_PID, 99);
 	mnl_attr_put_strz(nlh, TCPWATCH_A_LS_COMM, "nginx");
+	mnl_attr_put_u64(nlh, TCPWATCH_A_LS_SYNCOOKIES, 7);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_LS_COOKIE, 4242);
+	mnl_attr_put(nlh, TCPWATCH_A_LS_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_LS_SYNACK_RETRANS, 3);
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -256,6 +324,8 @@ static void test_listeners(void)
 	CHECK(ls.n == 2 && ls.v[1].port == 443 && ls.v[0].family == AF_INET6 &&
 	      ls.v[0].accept_queue_peak == 129 && ls.v[0].overflows == 5 &&
 	      !strcmp(ls.v[0].comm, "nginx"), "parse listeners: fields");
+	CHECK(ls.n == 2 && ls.v[0].syncookies == 7 && ls.v[0].cookie == 4242 &&
+	      ls.v[1].synack_retrans == 3, "parse listeners: SYN cookies, cookie, SYN-ACK retransmits");
 	tw_listeners_free(&ls);
 
 	first = msg_start(buf, TCPWATCH_CMD_GET_LISTENERS);

@@ -41,12 +41,15 @@ static void test_metrics(void)
 {
 	static struct tw_summary sum;
 	struct tw_listener l[3] = {
-		{ .netns = 1, .family = AF_INET, .port = 80, .accept_queue = 2, .overflows = 1 },
-		{ .netns = 1, .family = AF_INET6, .port = 80, .accept_queue = 3, .overflows = 4 },
+		{ .netns = 1, .family = AF_INET, .port = 80, .accept_queue = 2, .overflows = 1,
+		  .accept_queue_peak = 7, .syncookies = 2, .synack_retrans = 1 },
+		{ .netns = 1, .family = AF_INET6, .port = 80, .accept_queue = 3, .overflows = 4,
+		  .accept_queue_peak = 5, .syncookies = 3, .synack_retrans = 2 },
 		{ .netns = 1, .family = AF_INET, .port = 22, .backlog = 128 },
 	};
 	struct tw_listeners ls = { .v = l, .n = 3 };
 	struct daemon_stats d = { .received = 10, .missed = 2 };
+	uint64_t leaked[TCPWATCH_NR_STATES] = { [TCPWATCH_CLOSE_WAIT] = 12 };
 	struct capture c;
 	const char *out;
 
@@ -55,7 +58,15 @@ static void test_metrics(void)
 	sum.n_transitions = 1;
 	sum.transitions[0] = (struct tw_transition){ 1, TCPWATCH_NEW_SYN_RECV,
 						     TCPWATCH_ESTABLISHED, 9 };
-	metrics_write(capture_begin(&c), &sum, &ls, &d);
+	sum.n_ends = 3;
+	sum.ends[0] = (struct tw_end){ TCPWATCH_SK_REQUEST, TCPWATCH_REASON_ACCEPTED, 9 };
+	sum.ends[1] = (struct tw_end){ TCPWATCH_SK_TIMEWAIT, TCPWATCH_REASON_EXPIRED, 4 };
+	sum.ends[2] = (struct tw_end){ TCPWATCH_SK_TIMEWAIT, 200, 1 };	/* newer module */
+	sum.listen.overflows = 5;
+	sum.listen.syn_drops = 6;
+	sum.listen.syncookies = 7;
+	sum.listen.synack_retrans = 8;
+	metrics_write(capture_begin(&c), &sum, &ls, leaked, &d);
 	out = capture_end(&c);
 	CHECK(strstr(out, "# TYPE tcpwatch_sockets gauge\n") &&
 	      strstr(out, "tcpwatch_sockets{state=\"TIME_WAIT\"} 5\n") &&
@@ -73,11 +84,29 @@ static void test_metrics(void)
 	      strstr(out, "tcpwatch_dwell_seconds_count{state=\"ESTABLISHED\"} 0\n"),
 	      "metrics: up, daemon counters, dwell");
 	CHECK(l[0].port == 80 && l[2].port == 22, "metrics: caller's listeners untouched");
+	CHECK(strstr(out, "# TYPE tcpwatch_ends_total counter\n"
+		     "tcpwatch_ends_total{sk=\"request\",reason=\"accepted\"} 9\n"
+		     "tcpwatch_ends_total{sk=\"timewait\",reason=\"expired\"} 4\n#") != NULL,
+	      "metrics: ends by kind and reason, unknown reason left out");
+	CHECK(strstr(out, "tcpwatch_listen_overflows_total 5\n") &&
+	      strstr(out, "tcpwatch_syn_drops_total 6\n") &&
+	      strstr(out, "tcpwatch_syncookies_total 7\n") &&
+	      strstr(out, "tcpwatch_synack_retransmits_total 8\n"), "metrics: listen totals");
+	CHECK(strstr(out, "tcpwatch_listener_accept_queue_peak{netns=\"1\",port=\"80\"} 7\n") &&
+	      strstr(out, "tcpwatch_listener_syncookies_total{netns=\"1\",port=\"80\"} 5\n") &&
+	      strstr(out, "tcpwatch_listener_synack_retrans_total{netns=\"1\",port=\"80\"} 3\n"),
+	      "metrics: listener peaks are the largest, counters summed");
+	CHECK(strstr(out, "# TYPE tcpwatch_leaked_sockets gauge\n") &&
+	      strstr(out, "tcpwatch_leaked_sockets{state=\"CLOSE_WAIT\"} 12\n") &&
+	      strstr(out, "tcpwatch_leaked_sockets{state=\"LAST_ACK\"} 0\n") &&
+	      !strstr(out, "tcpwatch_leaked_sockets{state=\"ESTABLISHED\"}"),
+	      "metrics: leaked sockets per leak state");
 	capture_free(&c);
 
-	metrics_write(capture_begin(&c), NULL, NULL, &d);
+	metrics_write(capture_begin(&c), NULL, NULL, NULL, &d);
 	out = capture_end(&c);
-	CHECK(strstr(out, "tcpwatch_up 0\n") && !strstr(out, "tcpwatch_sockets"),
+	CHECK(strstr(out, "tcpwatch_up 0\n") && !strstr(out, "tcpwatch_sockets") &&
+	      !strstr(out, "tcpwatch_leaked_sockets"),
 	      "metrics: module absent -> up 0, daemon counters only");
 	capture_free(&c);
 }

@@ -99,6 +99,12 @@ enum tcpwatch_attr {
 	TCPWATCH_A_DWELL_STATE,		/* nest: TCPWATCH_A_DW_* */
 	TCPWATCH_A_NETNS,		/* u32: netns inode; request: filter */
 	TCPWATCH_A_SEEDED,		/* u32: sockets seeded at load */
+	TCPWATCH_A_ENDS,		/* nest of TCPWATCH_A_END */
+	TCPWATCH_A_END,			/* nest: TCPWATCH_A_END_* */
+	TCPWATCH_A_SYNACK_RETRANS,	/* u64: SYN-ACKs retransmitted */
+	TCPWATCH_A_OVERFLOWS,		/* u64: accept-queue overflows, all listeners */
+	TCPWATCH_A_SYN_DROPS,		/* u64: SYNs dropped, all listeners */
+	TCPWATCH_A_SYNCOOKIES,		/* u64: SYN cookies sent, all listeners */
 	__TCPWATCH_A_MAX
 };
 
@@ -128,6 +134,18 @@ enum tcpwatch_attr_tw {
 };
 
 #define TCPWATCH_A_TW_MAX (__TCPWATCH_A_TW_MAX - 1)
+
+/* Inside TCPWATCH_A_END: how many objects of a kind ended for a reason. */
+enum tcpwatch_attr_end {
+	TCPWATCH_A_END_UNSPEC = 0,
+	TCPWATCH_A_END_PAD,
+	TCPWATCH_A_END_SK,		/* u8: enum tcpwatch_sk_kind */
+	TCPWATCH_A_END_REASON,		/* u8: enum tcpwatch_reason */
+	TCPWATCH_A_END_COUNT,		/* u64 */
+	__TCPWATCH_A_END_MAX
+};
+
+#define TCPWATCH_A_END_MAX (__TCPWATCH_A_END_MAX - 1)
 
 /* Inside TCPWATCH_A_EVENTS. */
 enum tcpwatch_attr_evs {
@@ -183,6 +201,7 @@ enum tcpwatch_attr_ls {
 	TCPWATCH_A_LS_PID,		/* u32: owner */
 	TCPWATCH_A_LS_COMM,		/* string: owner */
 	TCPWATCH_A_LS_COOKIE,		/* u64: listener's socket cookie */
+	TCPWATCH_A_LS_SYNACK_RETRANS,	/* u64: SYN-ACKs retransmitted */
 	__TCPWATCH_A_LS_MAX
 };
 

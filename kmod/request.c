@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Request sockets: the server side of a half-open connection, which lives
+ * in the listener's SYN queue as a struct request_sock in NEW_SYN_RECV.
+ * There is no tracepoint for them; these kprobes follow one from the SYN
+ * that creates it to its end:
+ *
+ *   inet_csk_reqsk_queue_hash_add()   created, SYN-ACK sent
+ *   inet_rtx_syn_ack()                SYN-ACK retransmitted by its timer
+ *   inet_csk_complete_hashdance()     promoted to a full socket (accepted)
+ *   __inet_csk_reqsk_queue_drop()     every other end: its timer gave up
+ *                                     (timeout), tcp_check_req() reset it
+ *                                     (reset or dropped), netns purge...
+ *
+ * Why an end happened is known by the kprobe that runs just before it on
+ * the same CPU in the same softirq: it leaves a per-CPU hint.
+ */
+#include <linux/percpu.h>
+#include <linux/tcpwatch.h>
+#include <linux/tcp.h>
+#include <net/inet_connection_sock.h>
+#include <net/request_sock.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "listeners.h"
+#include "observe.h"
+#include "request.h"
+#include "track.h"
+
+struct tw_req_hint {
+	const struct request_sock *req;
+	u64 cookie;		/* the request's */
+	u64 listener_cookie;	/* what a fresh clone of the listener carries */
+	u8 reason;		/* why it would end now */
+};
+
+static DEFINE_PER_CPU(struct tw_req_hint, req_hint);
+
+static void tw_req_hint_set(const struct request_sock *req, u8 reason)
+{
+	struct tw_req_hint *hint = this_cpu_ptr(&req_hint);
+
+	hint->req = req;
+	hint->reason = reason;
+}
+
+u64 tw_request_cookie_of_child(const struct sock *child)
+{
+	const struct tw_req_hint *hint = this_cpu_ptr(&req_hint);
+
+	if (hint->req && hint->listener_cookie &&
+	    hint->listener_cookie == atomic64_read(&child->sk_cookie))
+		return hint->cookie;
+	return 0;
+}
+
+/* The listener's SYN queue once the request being removed is gone. */
+static u32 tw_syn_queue_less_one(const struct sock *listener)
+{
+	u32 depth = inet_csk_reqsk_queue_len(listener);
+
+	return depth ? depth - 1 : 0;
+}
+
+/* One transition of @req; @syn_queue is the listener's depth after it. */
+static void tw_req_observe(struct sock *listener, struct request_sock *req,
+			   u8 oldstate, u8 newstate, u8 reason, u32 syn_queue)
+{
+	struct tw_track *owner;
+	struct tw_transition tr = {
+		.skc = &req->__req_common,
+		.kind = TCPWATCH_SK_REQUEST,
+		.oldstate = oldstate,
+		.newstate = newstate,
+		.reason = reason,
+		.born = oldstate == TCP_CLOSE,
+		.cookie = tw_sock_cookie(req_to_sk(req)),
+		.listener = listener,
+		.syn_queue = syn_queue,
+		.accept_queue = READ_ONCE(listener->sk_ack_backlog),
+	};
+
+	rcu_read_lock();
+	/* A request belongs to whoever owns its listener. */
+	owner = tw_track_lookup(listener);
+	tr.inherit = owner;
+	tw_observe(&tr);
+	rcu_read_unlock();
+}
+
+int tw_kp_reqsk_hash_add(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	struct request_sock *req = (struct request_sock *)regs_get_kernel_argument(regs, 1);
+	u32 depth = inet_csk_reqsk_queue_len(sk) + 1;	/* counted just after */
+
+	tw_listener_queues(sk, depth, READ_ONCE(sk->sk_ack_backlog));
+	tw_req_observe(sk, req, TCP_CLOSE, TCP_NEW_SYN_RECV, TCPWATCH_REASON_NONE, depth);
+	return 0;
+}
+
+int tw_kp_check_req(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	struct sk_buff *skb = (struct sk_buff *)regs_get_kernel_argument(regs, 1);
+	struct request_sock *req = (struct request_sock *)regs_get_kernel_argument(regs, 2);
+	struct tw_req_hint *hint = this_cpu_ptr(&req_hint);
+
+	/* If this segment ends the request, it is a reset: the peer's or ours. */
+	tw_req_hint_set(req, tcp_hdr(skb)->rst ? TCPWATCH_REASON_RESET :
+						 TCPWATCH_REASON_DROPPED);
+	hint->cookie = atomic64_read(&req->__req_common.skc_cookie);
+	hint->listener_cookie = atomic64_read(&sk->sk_cookie);
+	return 0;
+}
+
+int tw_kp_complete_hashdance(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct request_sock *req = (struct request_sock *)regs_get_kernel_argument(regs, 2);
+	bool own_req = regs_get_kernel_argument(regs, 3) & 1;
+	struct sock *listener = req->rsk_listener;
+
+	if (!own_req)
+		return 0;	/* another CPU won the race for this request */
+	/* inet_ehash_nolisten() already swapped the child in for the request. */
+	tw_req_hint_set(req, TCPWATCH_REASON_ACCEPTED);
+	tw_req_observe(listener, req, TCP_NEW_SYN_RECV, TCP_CLOSE,
+		       TCPWATCH_REASON_ACCEPTED, tw_syn_queue_less_one(listener));
+	return 0;
+}
+
+int tw_kp_reqsk_queue_add(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+
+	tw_listener_queues(sk, inet_csk_reqsk_queue_len(sk),
+			   READ_ONCE(sk->sk_ack_backlog) + 1);
+	return 0;
+}
+
+int tw_kp_reqsk_queue_drop(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+	struct request_sock *req = (struct request_sock *)regs_get_kernel_argument(regs, 1);
+	bool from_timer = regs_get_kernel_argument(regs, 2) & 1;
+	const struct tw_req_hint *hint = this_cpu_ptr(&req_hint);
+	u8 reason;
+
+	/* Unhashed: promoted (see above) or already dropped. */
+	if (!sk_hashed(req_to_sk(req)))
+		return 0;
+	if (from_timer)
+		reason = inet_sk_state_load(sk) == TCP_LISTEN ?
+			 TCPWATCH_REASON_TIMEOUT : TCPWATCH_REASON_DROPPED;
+	else if (hint->req == req)
+		reason = hint->reason;
+	else if (!check_net(sock_net(sk)))
+		reason = TCPWATCH_REASON_PURGED;
+	else
+		reason = TCPWATCH_REASON_DROPPED;
+	tw_req_observe(sk, req, TCP_NEW_SYN_RECV, TCP_CLOSE, reason,
+		       tw_syn_queue_less_one(sk));
+	return 0;
+}
+
+int tw_kp_rtx_syn_ack(struct kprobe *kp, struct pt_regs *regs)
+{
+	const struct sock *sk = (const struct sock *)regs_get_kernel_argument(regs, 0);
+
+	tw_listener_synack_retrans(sk);
+	return 0;
+}

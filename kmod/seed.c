@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Seeding: counts must be right from the first second, so at load tcpwatch
+ * walks the TCP hash tables the way inet_diag does (listeners in lhash2;
+ * established, request and timewait sockets in the ehash, which a netns
+ * may have of its own) and enters every socket it does not know yet.
+ *
+ * The probes are attached before the walk, so nothing is missed; a socket
+ * that changes state while the walk passes it is counted by whichever of the
+ * two inserts its tracking entry first. The start of its current state is
+ * unknown, so its first dwell time is not recorded.
+ */
+#include <linux/rtnetlink.h>
+#include <linux/tcpwatch.h>
+#include <net/inet_hashtables.h>
+#include <net/inet_timewait_sock.h>
+#include <net/net_namespace.h>
+#include <net/request_sock.h>
+#include <net/tcp.h>
+
+#include "observe.h"
+#include "seed.h"
+#include "stats.h"
+#include "track.h"
+
+static unsigned int seeded;
+
+static void tw_seed_one(struct sock *sk)
+{
+	struct tw_stats __percpu *stats = tw_stats_of(sock_net(sk));
+	u8 kind = TCPWATCH_SK_FULL, state = sk->sk_state;
+	u64 cookie = atomic64_read(&sk->sk_cookie);
+	struct tw_track *t;
+
+	if (!stats)
+		return;
+	if (state == TCP_TIME_WAIT) {
+		kind = TCPWATCH_SK_TIMEWAIT;
+		state = inet_twsk(sk)->tw_substate;
+	} else if (state == TCP_NEW_SYN_RECV) {
+		kind = TCPWATCH_SK_REQUEST;
+	} else if (sk->sk_protocol != IPPROTO_TCP) {
+		return;
+	}
+	if (kind != TCPWATCH_SK_TIMEWAIT && !cookie)
+		cookie = tw_sock_cookie(sk);
+
+	rcu_read_lock();
+	t = tw_track_add_new(sk);
+	if (t) {
+		t->kind = kind;
+		t->netns = sock_net(sk)->ns.inum;
+		t->family = sk->sk_family;
+		t->cookie = cookie;
+		t->sport = sk->sk_num;
+		t->dport = ntohs(sk->sk_dport);
+		tw_track_set_addrs(t, &sk->__sk_common);
+		WRITE_ONCE(t->state, state);
+	}
+	rcu_read_unlock();
+	if (!t)
+		return;		/* a probe got there first, or no room */
+	this_cpu_inc(stats->sockets[state]);
+	if (kind == TCPWATCH_SK_TIMEWAIT)
+		this_cpu_inc(stats->tw_current);
+	seeded++;
+}
+
+static void tw_seed_listeners(struct inet_hashinfo *hinfo)
+{
+	unsigned int i;
+
+	for (i = 0; i <= hinfo->lhash2_mask; i++) {
+		struct inet_listen_hashbucket *ilb = &hinfo->lhash2[i];
+		struct hlist_nulls_node *node;
+		struct sock *sk;
+
+		if (hlist_nulls_empty(&ilb->nulls_head))
+			continue;
+		spin_lock_bh(&ilb->lock);
+		sk_nulls_for_each(sk, node, &ilb->nulls_head)
+			tw_seed_one(sk);
+		spin_unlock_bh(&ilb->lock);
+		cond_resched();
+	}
+}
+
+static void tw_seed_ehash(struct inet_hashinfo *hinfo)
+{
+	unsigned int i;
+
+	for (i = 0; i <= hinfo->ehash_mask; i++) {
+		struct inet_ehash_bucket *head = &hinfo->ehash[i];
+		spinlock_t *lock = inet_ehash_lockp(hinfo, i);
+		struct hlist_nulls_node *node;
+		struct sock *sk;
+
+		if (hlist_nulls_empty(&head->chain))
+			continue;
+		spin_lock_bh(lock);
+		sk_nulls_for_each(sk, node, &head->chain)
+			tw_seed_one(sk);
+		spin_unlock_bh(lock);
+		if (!(i & 1023))
+			cond_resched();
+	}
+}
+
+unsigned int tw_seed(void)
+{
+	struct net *net;
+
+	seeded = 0;
+	tw_seed_listeners(&tcp_hashinfo);	/* lhash2 is shared by all */
+	tw_seed_ehash(&tcp_hashinfo);
+	/* Namespaces made with net.ipv4.tcp_child_ehash_entries have their own. */
+	down_read(&net_rwsem);
+	for_each_net(net) {
+		struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
+
+		if (hinfo && hinfo != &tcp_hashinfo)
+			tw_seed_ehash(hinfo);
+	}
+	up_read(&net_rwsem);
+	return seeded;
+}
+
+unsigned int tw_seeded(void)
+{
+	return seeded;
+}

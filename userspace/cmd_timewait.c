@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcpwatch timewait: how many TIME_WAIT sockets there are, how fast they come
+ * and go (two summaries --interval apart), why they ended, and the ports that
+ * hold the most of them (from the socket dump).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "format.h"
+#include "query.h"
+
+#define PROG "tcpwatch timewait"
+#define MAX_TOP	65535
+
+struct timewait_opts {
+	struct cli_report r;
+	uint64_t interval_ns;
+	uint64_t top;
+};
+
+/* The ways a timewait socket ends; always shown, 0 or not. */
+static const unsigned int tw_reasons[] = {
+	TCPWATCH_REASON_EXPIRED, TCPWATCH_REASON_REUSED, TCPWATCH_REASON_RESET,
+	TCPWATCH_REASON_PURGED,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: " PROG " [--json] [--interval T] [--top N] [--netns INODE]\n"
+		"                         [--port N] [--addr ADDR]\n\n"
+		"TIME_WAIT sockets now, created and destroyed per second over an\n"
+		"interval, how they ended (expired, reused by a new SYN, reset, purged),\n"
+		"and the local and remote ports holding the most of them (counting\n"
+		"timewait sockets in either substate, TIME_WAIT or FIN_WAIT2).\n"
+		"The port lists need CAP_NET_ADMIN.\n\n"
+		"  -j, --json          one JSON object (see tcpwatch(8))\n"
+		"  -i, --interval T    measure the rates over T (default 1s; 10ms-1h)\n"
+		"  -t, --top N         this many ports in each list (default 10)\n"
+		"  -n, --netns INODE   only this network namespace (inode number)\n"
+		"  -p, --port N        port lists: only sockets with local or peer port N\n"
+		"  -a, --addr ADDR     port lists: only sockets with local or peer ADDR\n"
+		"  -h, --help          this help\n");
+}
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int most_first(const void *pa, const void *pb)
+{
+	const struct port_count *a = pa, *b = pb;
+
+	return a->count != b->count ? cmp_u64(b->count, a->count) : cmp_u64(a->port, b->port);
+}
+
+long timewait_top_ports(const struct tw_sockets *s, const struct tw_filter *f,
+			bool local, struct port_count *out, size_t n)
+{
+	uint32_t *count = calloc(65536, sizeof(*count));
+	struct port_count *all;
+	size_t i, n_all = 0;
+
+	if (!count)
+		return -ENOMEM;
+	for (i = 0; i < s->n; i++) {
+		const struct tw_event *e = &s->v[i];
+		uint16_t port = local ? e->t.sport : e->t.dport;
+
+		if (e->sk == TCPWATCH_SK_TIMEWAIT && port && filter_tuple(f, e->netns, &e->t))
+			count[port]++;
+	}
+	all = calloc(65536, sizeof(*all));
+	if (!all) {
+		free(count);
+		return -ENOMEM;
+	}
+	for (i = 1; i < 65536; i++)
+		if (count[i])
+			all[n_all++] = (struct port_count){ i, count[i] };
+	qsort(all, n_all, sizeof(*all), most_first);
+	if (n > n_all)
+		n = n_all;
+	for (i = 0; i < n; i++)
+		out[i] = all[i];
+	free(all);
+	free(count);
+	return n;
+}
+
+/* Per second over the interval; 0 if the counter went back (module reloaded). */
+static double rate(uint64_t before, uint64_t after, uint64_t interval_ns)
+{
+	return after >= before ? (after - before) / (interval_ns / 1e9) : 0;
+}
+
+static void json_ports(struct json *j, const char *key, const struct port_count *p,
+		       size_t n)
+{
+	size_t i;
+
+	json_array_begin(j, key);
+	for (i = 0; i < n; i++) {
+		json_object_begin(j, NULL);
+		json_u64(j, "port", p[i].port);
+		json_u64(j, "count", p[i].count);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+void timewait_print_json(FILE *f, const struct timewait_report *r)
+{
+	const struct tw_summary *b = r->before, *a = r->after;
+	struct json j;
+	size_t i;
+
+	json_init(&j, f);
+	json_object_begin(&j, NULL);
+	json_u64(&j, "current", a->timewait.current);
+	json_u64(&j, "interval_ns", r->interval_ns);
+	json_double(&j, "entered_per_s",
+		    rate(b->timewait.entered, a->timewait.entered, r->interval_ns));
+	json_double(&j, "ended_per_s", rate(b->timewait.ended, a->timewait.ended, r->interval_ns));
+	json_u64(&j, "entered", a->timewait.entered);
+	json_u64(&j, "ended", a->timewait.ended);
+	json_object_begin(&j, "ended_by_reason");
+	for (i = 0; i < sizeof(tw_reasons) / sizeof(tw_reasons[0]); i++)
+		json_u64(&j, tw_reason_name(tw_reasons[i]),
+			 tw_summary_ends(a, TCPWATCH_SK_TIMEWAIT, tw_reasons[i]));
+	json_object_end(&j);
+	json_ports(&j, "local_ports", r->local, r->n_local);
+	json_ports(&j, "remote_ports", r->remote, r->n_remote);
+	json_object_end(&j);
+	fputc('\n', f);
+}
+
+void timewait_print_human(FILE *f, const struct timewait_report *r)
+{
+	const struct tw_summary *b = r->before, *a = r->after;
+	char interval[16], cell[2][24];
+	size_t i, k, rows = r->n_local > r->n_remote ? r->n_local : r->n_remote;
+
+	tw_duration_format(r->interval_ns, interval, sizeof(interval));
+	fprintf(f, "TIME_WAIT sockets now %" PRIu64 ", entered %.1f/s, ended %.1f/s "
+		"(over %s)\n", a->timewait.current,
+		rate(b->timewait.entered, a->timewait.entered, r->interval_ns),
+		rate(b->timewait.ended, a->timewait.ended, r->interval_ns), interval);
+	fprintf(f, "ended since load:");
+	for (i = 0; i < sizeof(tw_reasons) / sizeof(tw_reasons[0]); i++)
+		fprintf(f, " %s %" PRIu64, tw_reason_name(tw_reasons[i]),
+			tw_summary_ends(a, TCPWATCH_SK_TIMEWAIT, tw_reasons[i]));
+	fprintf(f, "\n\n%10s %10s   %11s %10s\n", "LOCAL PORT", "TIME_WAIT", "REMOTE PORT",
+		"TIME_WAIT");
+	if (!rows)
+		fprintf(f, "(none)\n");
+	for (i = 0; i < rows; i++) {
+		for (k = 0; k < 2; k++) {
+			const struct port_count *p = k ? r->remote : r->local;
+			size_t n = k ? r->n_remote : r->n_local;
+
+			if (i < n)
+				snprintf(cell[k], sizeof(cell[k]), "%*u %10" PRIu64, k ? 11 : 10,
+					 p[i].port, p[i].count);
+			else
+				snprintf(cell[k], sizeof(cell[k]), "%s", "");
+		}
+		fprintf(f, "%-21s   %s\n", cell[0], cell[1]);
+	}
+}
+
+/* Two summaries @o->interval_ns apart, then the timewait sockets. */
+static int timewait_read(struct nl *nl, const struct timewait_opts *o,
+			 struct tw_summary *before, struct tw_summary *after,
+			 struct tw_sockets *s)
+{
+	struct timespec pause = { o->interval_ns / 1000000000, o->interval_ns % 1000000000 };
+	int ret = query_summary(nl, o->r.filter.netns, before);
+
+	if (!ret) {
+		nanosleep(&pause, NULL);
+		ret = query_summary(nl, o->r.filter.netns, after);
+	}
+	if (ret) {
+		nl_perror(nl, "tcpwatch", "reading the summary", ret);
+		return ret;
+	}
+	ret = query_sockets(nl, o->r.filter.netns, s);
+	if (ret)
+		nl_perror(nl, "tcpwatch", "reading the sockets", ret);
+	return ret;
+}
+
+static int timewait_run(const struct timewait_opts *o)
+{
+	static struct tw_summary before, after;
+	struct port_count *local = calloc(o->top, sizeof(*local));
+	struct port_count *remote = calloc(o->top, sizeof(*remote));
+	struct timewait_report rep = {
+		.before = &before, .after = &after, .interval_ns = o->interval_ns,
+		.local = local, .remote = remote,
+	};
+	struct tw_sockets s = {};
+	long n_local = -ENOMEM, n_remote = -ENOMEM;
+	struct nl nl = {};
+	int ret = 1;
+
+	if (nl_open_report(&nl, "tcpwatch") || timewait_read(&nl, o, &before, &after, &s))
+		goto out;
+	if (local && remote) {
+		n_local = timewait_top_ports(&s, &o->r.filter, true, local, o->top);
+		n_remote = timewait_top_ports(&s, &o->r.filter, false, remote, o->top);
+	}
+	if (n_local < 0 || n_remote < 0) {
+		fprintf(stderr, "tcpwatch: counting ports: %s\n", strerror(ENOMEM));
+		goto out;
+	}
+	rep.n_local = n_local;
+	rep.n_remote = n_remote;
+	if (o->r.json)
+		timewait_print_json(stdout, &rep);
+	else
+		timewait_print_human(stdout, &rep);
+	ret = 0;
+out:
+	tw_sockets_free(&s);
+	nl_close(&nl);
+	free(local);
+	free(remote);
+	return ret;
+}
+
+static int timewait_opt(const char *prog, int c, const char *arg, void *ctx)
+{
+	struct timewait_opts *o = ctx;
+
+	if (c == 'i')
+		return cli_duration(prog, "--interval", arg, 10000000ull, 3600000000000ull,
+				    &o->interval_ns);
+	return cli_number(prog, "--top", arg, 1, MAX_TOP, &o->top);
+}
+
+int timewait_main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "top", required_argument, NULL, 't' },
+		{}
+	};
+	struct timewait_opts o = { .interval_ns = 1000000000ull, .top = 10 };
+	const struct cli_extra extra = { opts, timewait_opt, &o };
+	int ret = cli_report_opts(PROG, argc, argv, usage, CLI_NETNS | CLI_ADDRPORT, &o.r,
+				  &extra);
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	return timewait_run(&o);
+}
