@@ -29,10 +29,24 @@ u64 tw_sock_cookie(struct sock *sk)
 	return halves[0] | (u64)halves[1] << 32;
 }
 
-static void tw_fill_tuple(struct tw_record *rec, const struct sock_common *skc)
+/*
+ * A full socket's local port as the tracepoint reports it: inet_sport, which
+ * stays set while inet_put_port() clears inet_num on the way to CLOSE.
+ * Request and timewait sockets have only their skc_num.
+ */
+static u16 tw_local_port(const struct tw_transition *tr)
 {
+	if (tr->kind == TCPWATCH_SK_FULL)
+		return ntohs(inet_sk((const struct sock *)tr->skc)->inet_sport);
+	return tr->skc->skc_num;
+}
+
+static void tw_fill_tuple(struct tw_record *rec, const struct tw_transition *tr)
+{
+	const struct sock_common *skc = tr->skc;
+
 	rec->family = skc->skc_family;
-	rec->sport = skc->skc_num;
+	rec->sport = tw_local_port(tr);
 	rec->dport = ntohs(skc->skc_dport);
 #if IS_ENABLED(CONFIG_IPV6)
 	if (skc->skc_family == AF_INET6) {
@@ -117,7 +131,7 @@ static void tw_write_record(const struct tw_transition *tr, const struct tw_trac
 		rec->accept_queue = tr->accept_queue;
 		rec->backlog = READ_ONCE(tr->listener->sk_max_ack_backlog);
 	}
-	tw_fill_tuple(rec, tr->skc);
+	tw_fill_tuple(rec, tr);
 	tw_fill_owner(rec, t);
 	tw_ring_commit(rec, seq);
 }
@@ -163,7 +177,7 @@ void tw_observe(const struct tw_transition *tr)
 	}
 	tw_write_record(tr, t, TCPWATCH_EV_STATE, now, dwell, cookie);
 	if (t) {
-		t->sport = tr->skc->skc_num;
+		t->sport = tw_local_port(tr);
 		t->dport = ntohs(tr->skc->skc_dport);
 		tw_track_set_addrs(t, tr->skc);
 		if (tr->newstate == TCP_CLOSE)
