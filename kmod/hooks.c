@@ -55,7 +55,6 @@ static struct tw_kprobe tw_kprobes[] = {
 	TW_KPROBE("inet_csk_reqsk_queue_hash_add", tw_kp_reqsk_hash_add),
 	TW_KPROBE("tcp_check_req", tw_kp_check_req),
 	TW_KPROBE("inet_csk_complete_hashdance", tw_kp_complete_hashdance),
-	TW_KPROBE("inet_csk_reqsk_queue_add", tw_kp_reqsk_queue_add),
 	TW_KPROBE("__inet_csk_reqsk_queue_drop", tw_kp_reqsk_queue_drop),
 	TW_KPROBE("inet_rtx_syn_ack", tw_kp_rtx_syn_ack),
 	TW_KPROBE("inet_twsk_hashdance", tw_kp_twsk_hashdance),

@@ -482,7 +482,8 @@ static int tw_put_socket(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put(skb, TCPWATCH_A_EV_DADDR, alen, t->daddr) ||
 	    nla_put_u16(skb, TCPWATCH_A_EV_DPORT, t->dport) ||
 	    nla_put_u8(skb, TCPWATCH_A_EV_NEW, t->state) ||
-	    tw_put_u64(skb, TCPWATCH_A_EV_AGE, now - t->since_ns, TCPWATCH_A_EV_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_EV_AGE, now - (t->since_ns ?: tw_seeded_at_ns()),
+		       TCPWATCH_A_EV_PAD) ||
 	    nla_put_u32(skb, TCPWATCH_A_EV_PID, t->pid) ||
 	    nla_put_string(skb, TCPWATCH_A_EV_COMM, t->comm)) {
 		genlmsg_cancel(skb, hdr);
@@ -501,7 +502,7 @@ static int tw_dump_sockets(struct sk_buff *skb, struct netlink_callback *cb)
 	for (idx = cb->args[TW_CB_INDEX]; idx < tw_track_max(); idx++) {
 		struct tw_track t;
 
-		if (!tw_track_snapshot(idx, &t) || !tw_dump_wants(cb, t.netns))
+		if (!tw_track_snapshot_live(idx, &t) || !tw_dump_wants(cb, t.netns))
 			continue;
 		if (tw_put_socket(skb, cb, &t, now))
 			break;

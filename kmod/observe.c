@@ -29,24 +29,13 @@ u64 tw_sock_cookie(struct sock *sk)
 	return halves[0] | (u64)halves[1] << 32;
 }
 
-/*
- * A full socket's local port as the tracepoint reports it: inet_sport, which
- * stays set while inet_put_port() clears inet_num on the way to CLOSE.
- * Request and timewait sockets have only their skc_num.
- */
-static u16 tw_local_port(const struct tw_transition *tr)
-{
-	if (tr->kind == TCPWATCH_SK_FULL)
-		return ntohs(inet_sk((const struct sock *)tr->skc)->inet_sport);
-	return tr->skc->skc_num;
-}
-
 static void tw_fill_tuple(struct tw_record *rec, const struct tw_transition *tr)
 {
 	const struct sock_common *skc = tr->skc;
 
 	rec->family = skc->skc_family;
-	rec->sport = tw_local_port(tr);
+	/* inet_put_port() clears inet_num before FIN_WAIT2/LAST_ACK -> CLOSE. */
+	rec->sport = tw_local_port(tr->kind, skc);
 	rec->dport = ntohs(skc->skc_dport);
 #if IS_ENABLED(CONFIG_IPV6)
 	if (skc->skc_family == AF_INET6) {
@@ -78,7 +67,7 @@ static void tw_count(struct tw_stats __percpu *stats, const struct tw_transition
 		this_cpu_dec(stats->sockets[tr->oldstate]);
 	if (tr->newstate != TCP_CLOSE)
 		this_cpu_inc(stats->sockets[tr->newstate]);
-	if (tr->newstate == TCP_CLOSE)
+	if (tr->newstate == TCP_CLOSE && tr->reason)
 		this_cpu_inc(stats->ends[tr->kind][tr->reason]);
 	if (tr->kind == TCPWATCH_SK_TIMEWAIT) {
 		if (tr->born) {
@@ -177,9 +166,7 @@ void tw_observe(const struct tw_transition *tr)
 	}
 	tw_write_record(tr, t, TCPWATCH_EV_STATE, now, dwell, cookie);
 	if (t) {
-		t->sport = tw_local_port(tr);
-		t->dport = ntohs(tr->skc->skc_dport);
-		tw_track_set_addrs(t, tr->skc);
+		tw_track_set_tuple(t, tr->skc);
 		if (tr->newstate == TCP_CLOSE)
 			tw_track_del(t);
 	}

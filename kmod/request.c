@@ -7,7 +7,8 @@
  *
  *   inet_csk_reqsk_queue_hash_add()   created, SYN-ACK sent
  *   inet_rtx_syn_ack()                SYN-ACK retransmitted by its timer
- *   inet_csk_complete_hashdance()     promoted to a full socket (accepted)
+ *   inet_csk_complete_hashdance()     promoted to a full socket (accepted),
+ *                                     whose child joins the accept queue
  *   __inet_csk_reqsk_queue_drop()     every other end: its timer gave up
  *                                     (timeout), tcp_check_req() reset it
  *                                     (reset or dropped), netns purge...
@@ -125,17 +126,15 @@ int tw_kp_complete_hashdance(struct kprobe *kp, struct pt_regs *regs)
 		return 0;	/* another CPU won the race for this request */
 	/* inet_ehash_nolisten() already swapped the child in for the request. */
 	tw_req_hint_set(req, TCPWATCH_REASON_ACCEPTED);
+	/*
+	 * The child is queued next (inet_csk_reqsk_queue_add(), which the
+	 * compiler inlines here, so it cannot be probed itself).
+	 */
+	if (listener == (struct sock *)regs_get_kernel_argument(regs, 0))
+		tw_listener_queues(listener, inet_csk_reqsk_queue_len(listener),
+				   READ_ONCE(listener->sk_ack_backlog) + 1);
 	tw_req_observe(listener, req, TCP_NEW_SYN_RECV, TCP_CLOSE,
 		       TCPWATCH_REASON_ACCEPTED, tw_syn_queue_less_one(listener));
-	return 0;
-}
-
-int tw_kp_reqsk_queue_add(struct kprobe *kp, struct pt_regs *regs)
-{
-	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
-
-	tw_listener_queues(sk, inet_csk_reqsk_queue_len(sk),
-			   READ_ONCE(sk->sk_ack_backlog) + 1);
 	return 0;
 }
 

@@ -10,7 +10,6 @@ struct sock;
 int tw_kp_reqsk_hash_add(struct kprobe *kp, struct pt_regs *regs);
 int tw_kp_check_req(struct kprobe *kp, struct pt_regs *regs);
 int tw_kp_complete_hashdance(struct kprobe *kp, struct pt_regs *regs);
-int tw_kp_reqsk_queue_add(struct kprobe *kp, struct pt_regs *regs);
 int tw_kp_reqsk_queue_drop(struct kprobe *kp, struct pt_regs *regs);
 int tw_kp_rtx_syn_ack(struct kprobe *kp, struct pt_regs *regs);
 

@@ -10,6 +10,7 @@
  * two inserts its tracking entry first. The start of its current state is
  * unknown, so its first dwell time is not recorded.
  */
+#include <linux/ktime.h>
 #include <linux/rtnetlink.h>
 #include <linux/tcpwatch.h>
 #include <net/inet_hashtables.h>
@@ -24,6 +25,7 @@
 #include "track.h"
 
 static unsigned int seeded;
+static u64 seeded_at_ns;
 
 static void tw_seed_one(struct sock *sk)
 {
@@ -52,9 +54,7 @@ static void tw_seed_one(struct sock *sk)
 		t->netns = sock_net(sk)->ns.inum;
 		t->family = sk->sk_family;
 		t->cookie = cookie;
-		t->sport = sk->sk_num;
-		t->dport = ntohs(sk->sk_dport);
-		tw_track_set_addrs(t, &sk->__sk_common);
+		tw_track_set_tuple(t, &sk->__sk_common);
 		WRITE_ONCE(t->state, state);
 	}
 	rcu_read_unlock();
@@ -111,6 +111,7 @@ unsigned int tw_seed(void)
 	struct net *net;
 
 	seeded = 0;
+	seeded_at_ns = ktime_get_ns();
 	tw_seed_listeners(&tcp_hashinfo);	/* lhash2 is shared by all */
 	tw_seed_ehash(&tcp_hashinfo);
 	/* Namespaces made with net.ipv4.tcp_child_ehash_entries have their own. */
@@ -128,4 +129,9 @@ unsigned int tw_seed(void)
 unsigned int tw_seeded(void)
 {
 	return seeded;
+}
+
+u64 tw_seeded_at_ns(void)
+{
+	return seeded_at_ns;
 }

@@ -11,7 +11,9 @@
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <net/inet_sock.h>
 #include <net/sock.h>
+#include <linux/tcpwatch.h>
 
 #include "track.h"
 
@@ -165,8 +167,17 @@ void tw_track_set_owner(struct tw_track *t, struct task_struct *task)
 	t->comm[TASK_COMM_LEN - 1] = '\0';
 }
 
-void tw_track_set_addrs(struct tw_track *t, const struct sock_common *skc)
+u16 tw_local_port(u8 kind, const struct sock_common *skc)
 {
+	if (kind == TCPWATCH_SK_FULL)
+		return ntohs(inet_sk((const struct sock *)skc)->inet_sport);
+	return skc->skc_num;
+}
+
+void tw_track_set_tuple(struct tw_track *t, const struct sock_common *skc)
+{
+	t->sport = tw_local_port(t->kind, skc);
+	t->dport = ntohs(skc->skc_dport);
 #if IS_ENABLED(CONFIG_IPV6)
 	if (skc->skc_family == AF_INET6) {
 		memcpy(t->saddr, &skc->skc_v6_rcv_saddr, 16);
@@ -207,6 +218,32 @@ struct tw_track *tw_track_at(unsigned int idx)
 
 	/* Pairs with tw_track_add(): an odd gen means the fields are set. */
 	return smp_load_acquire(&t->gen) & 1 ? t : NULL;
+}
+
+bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out)
+{
+	const struct tw_track *live;
+
+	rcu_read_lock();
+	live = tw_track_at(idx);
+	if (!live || !tw_track_snapshot(idx, out)) {
+		rcu_read_unlock();
+		return false;
+	}
+	/*
+	 * TCP's full, request and timewait sockets all come from
+	 * SLAB_TYPESAFE_BY_RCU caches: the memory is a socket of the same kind
+	 * under rcu_read_lock(), and the generation says it is still ours.
+	 */
+	tw_track_set_tuple(out, out->key);
+	/* The socket was read before gen is re-read. */
+	smp_rmb();
+	if (READ_ONCE(live->gen) != out->gen) {
+		rcu_read_unlock();
+		return false;
+	}
+	rcu_read_unlock();
+	return true;
 }
 
 bool tw_track_snapshot(unsigned int idx, struct tw_track *out)

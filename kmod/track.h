@@ -49,7 +49,10 @@ struct tw_track *tw_track_add(const void *key);
 struct tw_track *tw_track_add_new(const void *key);
 void tw_track_del(struct tw_track *t);
 void tw_track_set_owner(struct tw_track *t, struct task_struct *task);
-void tw_track_set_addrs(struct tw_track *t, const struct sock_common *skc);
+/* Fill @t's ports and addresses from its kernel object. */
+void tw_track_set_tuple(struct tw_track *t, const struct sock_common *skc);
+/* The local port as the tracepoint reports it, for an object of @kind. */
+u16 tw_local_port(u8 kind, const struct sock_common *skc);
 /* Raise *@peak to @depth if it is lower, from any CPU. */
 void tw_track_raise_peak(u32 *peak, u32 depth);
 
@@ -60,6 +63,8 @@ u64 tw_track_failed(void);
 
 /* Consistent copy of pool entry @idx, false if it is not in use. */
 bool tw_track_snapshot(unsigned int idx, struct tw_track *out);
+/* As tw_track_snapshot(), with the tuple read from the live socket now. */
+bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out);
 /* The live entry at @idx if in use, under rcu_read_lock(); else NULL. */
 struct tw_track *tw_track_at(unsigned int idx);
 

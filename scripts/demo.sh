@@ -1,0 +1,25 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make demo: boot Debian's kernel in QEMU, load tcpwatch, start tcpwatchd,
+# drive real connections over loopback (handshakes, a refused connect, a
+# server that never closes, a churn across both vCPUs, IPv6), then show what
+# tcpwatch saw: /proc/tcpwatch/summary, `tcpwatch summary`, `tcpwatch status`
+# and the `tcpwatch events` stream for those connections.
+#
+# usage: demo.sh [--flavour generic|rt]
+set -euo pipefail
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+flavour=generic
+while [ $# -gt 0 ]; do
+	case $1 in
+	--flavour) flavour=$2; shift 2 ;;
+	-h|--help) sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) die "unknown argument '$1' (see --help)" ;;
+	esac
+done
+
+exec "$TCPWATCH_ROOT/scripts/vm-run.sh" --flavour "$flavour" --timeout 600 -- \
+	bash -c "$(cat "$TCPWATCH_ROOT/scripts/demo-inside.sh")"
