@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What `make check` runs: the host unit tests (make -C userspace check) and
+# the in-VM suite (scripts/vm-test.sh), both TAP. Prints every ok / not ok
+# line and ends with exactly one line "N passed, N failed". Exits non-zero
+# when a test failed, a build failed, or a VM run failed (Oops, WARNING,
+# lockdep, stall, timeout, panic: vm-test.sh counts those as failed tests).
+#
+# usage: run-checks.sh [--flavour generic|rt|all] [--no-vm] [--no-unit]
+#                      [TEST.bats...]
+set -euo pipefail
+
+# shellcheck source=scripts/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+flavours=(generic) unit=1 vm=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--flavour|--flavour=*)
+		if [ "$1" = --flavour ]; then f=$2; shift 2; else f=${1#*=}; shift; fi
+		case $f in
+		all) flavours=(generic rt) ;;
+		generic|rt) flavours=("$f") ;;
+		*) die "unknown flavour '$f' (generic, rt or all)" ;;
+		esac
+		;;
+	--no-vm) vm=0; shift ;;
+	--no-unit) unit=0; shift ;;
+	-h|--help) sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--) shift; break ;;
+	-*) die "unknown option '$1' (see --help)" ;;
+	*) break ;;
+	esac
+done
+
+out=$TCPWATCH_BUILD/checks
+rm -rf "$out"
+mkdir -p "$out"
+status=0
+
+# A step that fails without a TAP "not ok" of its own still counts as one
+# failed test.
+step_failed() {
+	echo "not ok - $1" >>"$out/$2"
+	status=1
+}
+
+# unit tests on the host
+if [ $unit = 1 ]; then
+	echo "== unit tests (make -C userspace check)"
+	: >"$out/unit.tap"
+	if [ ! -e "$TCPWATCH_ROOT/userspace/Makefile" ]; then
+		step_failed "userspace/Makefile is missing" unit.tap
+	elif ! make -C "$TCPWATCH_ROOT/userspace" >"$out/unit-build.log" 2>&1; then
+		cat "$out/unit-build.log"
+		step_failed "building userspace failed" unit.tap
+	else
+		set +e
+		make -s -C "$TCPWATCH_ROOT/userspace" check 2>&1 | tee "$out/unit.log"
+		rc=${PIPESTATUS[0]}
+		set -e
+		grep -E '^(ok|not ok)( |$)' "$out/unit.log" >>"$out/unit.tap" || true
+		if [ "$rc" -ne 0 ]; then
+			grep -qE '^not ok' "$out/unit.tap" ||
+				step_failed "make -C userspace check exited with status $rc" unit.tap
+			status=1
+		fi
+	fi
+fi
+
+# the rig itself, then the suite in the VM, per kernel flavour
+if [ $vm = 1 ]; then
+	echo "== VM rig self-test (scripts/vm-selftest.sh)"
+	set +e
+	"$TCPWATCH_ROOT/scripts/vm-selftest.sh" --flavour "${flavours[0]}" | tee "$out/rig.tap"
+	rc=${PIPESTATUS[0]}
+	set -e
+	[ "$rc" -eq 0 ] || status=1
+
+	# tests/sockdrv and userspace binaries must exist before the VM is built
+	make -s -C "$TCPWATCH_ROOT/tests" || step_failed "building tests/ failed" vm-build.tap
+	for f in "${flavours[@]}"; do
+		echo "== VM tests, $f kernel (scripts/vm-test.sh --flavour $f)"
+		if ! "$TCPWATCH_ROOT/scripts/vm-test.sh" --flavour "$f" --tap "$out/vm-$f.tap" "$@"; then
+			grep -qE '^not ok' "$out/vm-$f.tap" 2>/dev/null ||
+				step_failed "scripts/vm-test.sh --flavour $f failed" "vm-$f.tap"
+			status=1
+		fi
+	done
+fi
+
+echo "== results"
+passed=0 failed=0 skipped=0
+for tap in "$out"/*.tap; do
+	[ -e "$tap" ] || continue
+	name=${tap##*/}
+	name=${name%.tap}
+	while IFS= read -r line; do
+		case $line in
+		"not ok"*) failed=$((failed + 1)) ;;
+		ok*"# skip"*|ok*"# SKIP"*) skipped=$((skipped + 1)) ;;
+		ok*) passed=$((passed + 1)) ;;
+		*) continue ;;
+		esac
+		echo "$name: $line"
+	done < <(grep -E '^(ok|not ok)( |$)' "$tap" || true)
+done
+[ "$skipped" -eq 0 ] || echo "($skipped skipped: counted as neither passed nor failed)"
+[ "$failed" -eq 0 ] || status=1
+echo "$passed passed, $failed failed"
+exit $status

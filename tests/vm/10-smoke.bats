@@ -1,0 +1,60 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# The module loads, attaches its core probe, shows itself in /proc, and
+# refuses bad parameters with a message that says why.
+
+load lib
+
+# count_dmesg REGEX: how many kernel log lines match REGEX so far.
+count_dmesg() {
+	dmesg | grep -cE "$1" || true
+}
+
+@test "module loads, attaches sock:inet_sock_set_state and creates /proc/tcpwatch/summary" {
+	load_module
+
+	run tcpwatch status
+	[ "$status" -eq 0 ] || fail "tcpwatch status exited $status: $output"
+	echo "$output" | grep -E 'sock:inet_sock_set_state' | grep -qiwE 'yes|attached|true' ||
+		fail "tcpwatch status does not list sock:inet_sock_set_state as attached: $output"
+
+	[ -r /proc/tcpwatch/summary ] || fail "/proc/tcpwatch/summary does not exist"
+	[ -s /proc/tcpwatch/summary ] || [ -n "$(cat /proc/tcpwatch/summary)" ] ||
+		fail "/proc/tcpwatch/summary is empty"
+}
+
+@test "summary --json counts all twelve states, CLOSE always 0" {
+	load_module
+	tw_summary "$(tw_tmp)/summary.json"
+
+	run jq -r '.states | keys | sort | join(" ")' "$(tw_tmp)/summary.json"
+	[ "$output" = "CLOSE CLOSE_WAIT CLOSING ESTABLISHED FIN_WAIT1 FIN_WAIT2 LAST_ACK LISTEN NEW_SYN_RECV SYN_RECV SYN_SENT TIME_WAIT" ] ||
+		fail "summary .states keys are: $output"
+	run jq -r '.states.CLOSE' "$(tw_tmp)/summary.json"
+	[ "$output" = 0 ] || fail "summary .states.CLOSE is $output, expected 0"
+	run jq -r '.events | "\(.written) \(.lost)"' "$(tw_tmp)/summary.json"
+	[[ $output =~ ^[0-9]+\ [0-9]+$ ]] || fail "summary .events is not {written, lost}: $output"
+}
+
+# refused_param PARAM=VALUE: insmod fails, nothing stays loaded, and the
+# kernel log says which parameter was wrong.
+refused_param() {
+	local before after
+	require_tcpwatch
+	before=$(count_dmesg "tcpwatch: .*${1%%=*}")
+	run insmod "$TCPWATCH_KO" "$1"
+	[ "$status" -ne 0 ] || fail "insmod tcpwatch.ko $1 succeeded"
+	! module_loaded || fail "tcpwatch is loaded after a refused insmod"
+	after=$(count_dmesg "tcpwatch: .*${1%%=*}")
+	[ "$after" -gt "$before" ] ||
+		fail "no 'tcpwatch: ... ${1%%=*}' message in the kernel log: $(dmesg | tail -n 5)"
+}
+
+@test "ring_size=1000 (not a power of two) is refused with a clear message" {
+	refused_param ring_size=1000
+}
+
+@test "ring_size=0 is refused with a clear message" {
+	refused_param ring_size=0
+}
