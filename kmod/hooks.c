@@ -8,6 +8,7 @@
  * costs only what it would have shown.
  */
 #include <linux/kernel.h>
+#include <linux/ftrace.h>
 #include <linux/kprobes.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
@@ -15,6 +16,7 @@
 
 #include "hooks.h"
 #include "listeners.h"
+#include "params.h"
 #include "observe.h"
 #include "request.h"
 #include "timewait.h"
@@ -56,7 +58,7 @@ static struct tw_kprobe tw_kprobes[] = {
 	TW_KPROBE("tcp_check_req", tw_kp_check_req),
 	TW_KPROBE("inet_csk_complete_hashdance", tw_kp_complete_hashdance),
 	TW_KPROBE("__inet_csk_reqsk_queue_drop", tw_kp_reqsk_queue_drop),
-	TW_KPROBE("inet_rtx_syn_ack", tw_kp_rtx_syn_ack),
+	TW_KPROBE("tcp_rtx_synack", tw_kp_rtx_syn_ack),
 	TW_KPROBE("inet_twsk_hashdance", tw_kp_twsk_hashdance),
 	TW_KPROBE("__inet_twsk_schedule", tw_kp_twsk_schedule),
 	TW_KPROBE("tw_timer_handler", tw_kp_tw_timer_handler),
@@ -69,6 +71,17 @@ static struct tw_kprobe tw_kprobes[] = {
 	TW_KRETPROBE("inet_csk_accept", NULL, tw_krp_accept_ret),
 };
 
+/*
+ * Plain kprobes go on the first instruction after the function's 5-byte
+ * fentry NOP, where the arguments are still in their registers: there they
+ * are int3 probes of their own instead of ftrace-based ones. Arming an
+ * ftrace-based probe patches the fentry call site while other CPUs run the
+ * function, and in the VM a CPU could take ftrace's temporary int3 as the
+ * kprobe's and single-step a probe that has no instruction slot: a jump to
+ * address 0 inside tcp_check_req(). Kretprobes must sit on the entry.
+ */
+#define TW_KPROBE_OFFSET	MCOUNT_INSN_SIZE
+
 static int tw_kprobe_attach(struct tw_kprobe *p)
 {
 	struct kprobe *kp = &p->rp.kp;
@@ -76,6 +89,7 @@ static int tw_kprobe_attach(struct tw_kprobe *p)
 	kp->symbol_name = p->symbol;
 	if (!p->ret) {
 		kp->pre_handler = p->pre;
+		kp->offset = TW_KPROBE_OFFSET;
 		return register_kprobe(kp);
 	}
 	p->rp.entry_handler = p->entry;
@@ -111,7 +125,7 @@ int tw_hooks_init(void)
 		pr_err("tracepoint sock:%s not found\n", TW_CORE_TRACEPOINT);
 		return -ENOENT;
 	}
-	for (i = 0; i < ARRAY_SIZE(tw_kprobes); i++) {
+	for (i = 0; tw_lifecycle && i < ARRAY_SIZE(tw_kprobes); i++) {
 		err = tw_kprobe_attach(&tw_kprobes[i]);
 		tw_kprobes[i].attached = !err;
 		if (err)

@@ -44,9 +44,9 @@ static int __init tw_init(void)
 	if (err)
 		goto err_hooks;
 	tw_bench_run();
-	pr_info("loaded %s: ring_size=%u max_tracked=%u drain_ms=%u, %u sockets seeded\n",
+	pr_info("loaded %s: ring_size=%u max_tracked=%u drain_ms=%u lifecycle=%d, %u sockets seeded\n",
 		TCPWATCH_VERSION, tw_ring_size.value, tw_max_tracked.value,
-		tw_drain_ms.value, tw_seed());
+		tw_drain_ms.value, tw_lifecycle, tw_seed());
 	return 0;
 
 err_hooks:

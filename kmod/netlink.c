@@ -379,21 +379,34 @@ static int tw_cmd_get_status(struct sk_buff *skb, struct genl_info *info)
 }
 
 /* Dump cursors in netlink_callback::args. */
-enum { TW_CB_NETNS, TW_CB_INDEX, TW_CB_CPU, TW_CB_POS, TW_CB_END };
+enum { TW_CB_NETNS, TW_CB_INDEX, TW_CB_CPU, TW_CB_POS, TW_CB_END, TW_CB_CHECKED };
 
 static int tw_dump_start(struct netlink_callback *cb)
 {
 	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
 	struct nlattr *attr = info->attrs[TCPWATCH_A_NETNS];
-	u32 netns = attr ? nla_get_u32(attr) : 0;
 
+	memset(cb->args, 0, sizeof(cb->args));
+	cb->args[TW_CB_NETNS] = attr ? nla_get_u32(attr) : 0;
+	return 0;
+}
+
+/*
+ * Refuse a netns filter the caller may not use. Done in the first ->dumpit()
+ * call, not in ->start(): netlink_dump_start() gives ->start() no extack.
+ */
+static int tw_dump_check(struct netlink_callback *cb)
+{
+	u32 netns = cb->args[TW_CB_NETNS];
+
+	if (cb->args[TW_CB_CHECKED])
+		return 0;
 	if (netns && !tw_net_visible(sock_net(cb->skb->sk), netns)) {
-		NL_SET_ERR_MSG_ATTR(cb->extack, attr,
+		NL_SET_ERR_MSG_ATTR(cb->extack, genl_dumpit_info(cb)->attrs[TCPWATCH_A_NETNS],
 				    "netns is not visible from the caller's namespace");
 		return -EPERM;
 	}
-	memset(cb->args, 0, sizeof(cb->args));
-	cb->args[TW_CB_NETNS] = netns;
+	cb->args[TW_CB_CHECKED] = 1;
 	return 0;
 }
 
@@ -449,7 +462,10 @@ static int tw_dump_listeners(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	unsigned int idx = cb->args[TW_CB_INDEX];
 	struct tw_listener_view v;
+	int err = tw_dump_check(cb);
 
+	if (err)
+		return err;
 	for (; tw_listener_next(&idx, &v); idx++) {
 		if (!tw_dump_wants(cb, v.t.netns))
 			continue;
@@ -498,7 +514,10 @@ static int tw_dump_sockets(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	u64 now = ktime_get_ns();
 	unsigned int idx;
+	int err = tw_dump_check(cb);
 
+	if (err)
+		return err;
 	for (idx = cb->args[TW_CB_INDEX]; idx < tw_track_max(); idx++) {
 		struct tw_track t;
 
@@ -520,7 +539,10 @@ static int tw_dump_events(struct sk_buff *skb, struct netlink_callback *cb)
 	u64 size = tw_ring_mask + 1ULL;
 	struct tw_record rec;
 	unsigned int cpu;
+	int err = tw_dump_check(cb);
 
+	if (err)
+		return err;
 	for (cpu = cb->args[TW_CB_CPU]; cpu < nr_cpu_ids; cpu++) {
 		if (!cpu_possible(cpu))
 			continue;

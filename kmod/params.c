@@ -41,6 +41,11 @@ static const struct kernel_param_ops tw_uint_param_ops = {
 	.get = tw_param_get,
 };
 
+bool tw_lifecycle;
+module_param_named(lifecycle, tw_lifecycle, bool, 0444);
+MODULE_PARM_DESC(lifecycle,
+		 "Attach the kprobes that follow request and timewait sockets, listener queues and accept (default 0: see Documentation/parameters.md)");
+
 module_param_cb(ring_size, &tw_uint_param_ops, &tw_ring_size, 0444);
 MODULE_PARM_DESC(ring_size,
 		 "Records in each per-CPU event ring, a power of two (64..1048576, default 4096; 128 bytes each)");

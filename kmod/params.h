@@ -16,5 +16,6 @@ struct tw_uint_param {
 extern struct tw_uint_param tw_ring_size;	/* records per CPU */
 extern struct tw_uint_param tw_max_tracked;	/* tracked-socket pool */
 extern struct tw_uint_param tw_drain_ms;	/* ring drain interval */
+extern bool tw_lifecycle;			/* attach the kprobes too */
 
 #endif

@@ -6,7 +6,9 @@
  * that creates it to its end:
  *
  *   inet_csk_reqsk_queue_hash_add()   created, SYN-ACK sent
- *   inet_rtx_syn_ack()                SYN-ACK retransmitted by its timer
+ *   tcp_rtx_synack()                  SYN-ACK retransmitted (timer or
+ *                                     duplicate SYN; inet_rtx_syn_ack() is
+ *                                     inlined into the timer)
  *   inet_csk_complete_hashdance()     promoted to a full socket (accepted),
  *                                     whose child joins the accept queue
  *   __inet_csk_reqsk_queue_drop()     every other end: its timer gave up
@@ -104,13 +106,15 @@ int tw_kp_reqsk_hash_add(struct kprobe *kp, struct pt_regs *regs)
 int tw_kp_check_req(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
-	struct sk_buff *skb = (struct sk_buff *)regs_get_kernel_argument(regs, 1);
 	struct request_sock *req = (struct request_sock *)regs_get_kernel_argument(regs, 2);
 	struct tw_req_hint *hint = this_cpu_ptr(&req_hint);
 
-	/* If this segment ends the request, it is a reset: the peer's or ours. */
-	tw_req_hint_set(req, tcp_hdr(skb)->rst ? TCPWATCH_REASON_RESET :
-						 TCPWATCH_REASON_DROPPED);
+	/*
+	 * If this segment ends the request, it is by a reset: the peer's RST,
+	 * or ours for a bad segment or a full accept queue with
+	 * tcp_abort_on_overflow.
+	 */
+	tw_req_hint_set(req, TCPWATCH_REASON_RESET);
 	hint->cookie = atomic64_read(&req->__req_common.skc_cookie);
 	hint->listener_cookie = atomic64_read(&sk->sk_cookie);
 	return 0;

@@ -20,6 +20,7 @@
 #include <net/tcp.h>
 
 #include "observe.h"
+#include "params.h"
 #include "seed.h"
 #include "stats.h"
 #include "track.h"
@@ -35,6 +36,9 @@ static void tw_seed_one(struct sock *sk)
 	struct tw_track *t;
 
 	if (!stats)
+		return;
+	/* Without the lifecycle kprobes nobody would see these end. */
+	if ((state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV) && !tw_lifecycle)
 		return;
 	if (state == TCP_TIME_WAIT) {
 		kind = TCPWATCH_SK_TIMEWAIT;

@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-socket tracking: an rhashtable sized at load so that an insert never
- * allocates or resizes, over a preallocated pool of entries. Probes may not
- * call the allocator (PREEMPT_RT), so entries come from a lock-free stack and
- * go back to it one RCU grace period after removal, when no lookup can still
- * hold them.
+ * Per-socket tracking: a hash table of RCU lists, sized at load, over a
+ * preallocated pool of entries. Probes may not call the allocator (on
+ * PREEMPT_RT it can sleep), so entries come from a lock-free stack and go back
+ * to it one RCU grace period after removal, when no lookup can still hold
+ * them.
+ *
+ * Why not rhashtable: its bucket lock is taken with local_bh_disable(), and
+ * kprobe handlers that fire through int3 run with interrupts disabled, where
+ * local_bh_enable() warns and may run softirqs (seen in the VM as a WARNING in
+ * __local_bh_enable_ip() followed by a crash). A raw spinlock taken with
+ * interrupts saved is correct in every context a probe runs in, RT included.
  */
 #include <linux/hash.h>
-#include <linux/percpu_counter.h>
-#include <linux/rhashtable.h>
+#include <linux/log2.h>
+#include <linux/rculist.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/vmalloc.h>
 #include <net/inet_sock.h>
 #include <net/sock.h>
@@ -23,20 +30,19 @@ static unsigned int pool_size;
 static u64 free_head;
 static atomic_t used = ATOMIC_INIT(0);
 static atomic64_t failed = ATOMIC64_INIT(0);
-static struct rhashtable table;
 
-static u32 tw_key_hash(const void *data, u32 len, u32 seed)
-{
-	return hash_ptr(*(void *const *)data, 32) ^ seed;
-}
-
-static struct rhashtable_params params = {
-	.key_len = sizeof(void *),
-	.key_offset = offsetof(struct tw_track, key),
-	.head_offset = offsetof(struct tw_track, node),
-	.hashfn = tw_key_hash,
-	.automatic_shrinking = false,
+struct tw_bucket {
+	struct hlist_head head;
+	raw_spinlock_t lock;
 };
+
+static struct tw_bucket *buckets;
+static unsigned int bucket_bits;
+
+static struct tw_bucket *tw_bucket_of(const void *key)
+{
+	return &buckets[hash_ptr(key, bucket_bits)];
+}
 
 static void free_push(struct tw_track *t)
 {
@@ -65,7 +71,6 @@ static struct tw_track *free_pop(void)
 int tw_track_init(unsigned int max)
 {
 	unsigned int i;
-	int err;
 
 	pool = vzalloc(array_size(max, sizeof(*pool)));
 	if (!pool)
@@ -74,34 +79,46 @@ int tw_track_init(unsigned int max)
 	for (i = max; i-- > 0;)
 		free_push(&pool[i]);
 
-	/* One bucket table for @max entries that never grows: no allocation. */
-	params.nelem_hint = max;
-	params.max_size = roundup_pow_of_two(max * 4 / 3);
-	err = rhashtable_init(&table, &params);
-	if (err) {
+	/* At most one entry per bucket on average, and it never resizes. */
+	bucket_bits = ilog2(roundup_pow_of_two(max));
+	buckets = vmalloc(array_size(1U << bucket_bits, sizeof(*buckets)));
+	if (!buckets) {
 		vfree(pool);
 		pool = NULL;
+		return -ENOMEM;
 	}
-	return err;
+	for (i = 0; i < 1U << bucket_bits; i++) {
+		INIT_HLIST_HEAD(&buckets[i].head);
+		raw_spin_lock_init(&buckets[i].lock);
+	}
+	return 0;
 }
 
 void tw_track_exit(void)
 {
 	/* Callers have unhooked every probe and waited for call_rcu()s. */
-	rhashtable_destroy(&table);
+	vfree(buckets);
+	buckets = NULL;
 	vfree(pool);
 	pool = NULL;
 }
 
+/* Under rcu_read_lock(), or in a probe (preemption disabled). */
 struct tw_track *tw_track_lookup(const void *key)
 {
-	return rhashtable_lookup_fast(&table, &key, params);
+	struct tw_track *t;
+
+	hlist_for_each_entry_rcu(t, &tw_bucket_of(key)->head, node)
+		if (t->key == key)
+			return t;
+	return NULL;
 }
 
 static struct tw_track *tw_track_insert(const void *key, bool count_exists)
 {
 	struct tw_track *t = free_pop();
-	int err;
+	struct tw_bucket *b;
+	unsigned long flags;
 
 	if (unlikely(!t)) {
 		atomic64_inc(&failed);
@@ -118,13 +135,17 @@ static struct tw_track *tw_track_insert(const void *key, bool count_exists)
 	atomic64_set(&t->syn_drops, 0);
 	atomic64_set(&t->syncookies, 0);
 	atomic64_set(&t->synack_retrans, 0);
-	err = rhashtable_lookup_insert_fast(&table, &t->node, params);
-	if (unlikely(err)) {
-		if (err != -EEXIST || count_exists)
+	b = tw_bucket_of(key);
+	raw_spin_lock_irqsave(&b->lock, flags);
+	if (unlikely(tw_track_lookup(key))) {
+		raw_spin_unlock_irqrestore(&b->lock, flags);
+		if (count_exists)
 			atomic64_inc(&failed);
 		free_push(t);
 		return NULL;
 	}
+	hlist_add_head_rcu(&t->node, &b->head);
+	raw_spin_unlock_irqrestore(&b->lock, flags);
 	/* Odd: in use, and every field above is visible to readers. */
 	smp_store_release(&t->gen, t->gen + 1);
 	atomic_inc(&used);
@@ -148,8 +169,16 @@ static void tw_track_free_rcu(struct rcu_head *head)
 
 void tw_track_del(struct tw_track *t)
 {
-	if (rhashtable_remove_fast(&table, &t->node, params))
+	struct tw_bucket *b = tw_bucket_of(t->key);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&b->lock, flags);
+	if (hlist_unhashed(&t->node)) {
+		raw_spin_unlock_irqrestore(&b->lock, flags);
 		return;		/* someone else removed it */
+	}
+	hlist_del_init_rcu(&t->node);
+	raw_spin_unlock_irqrestore(&b->lock, flags);
 	/* Even: free; a reader's snapshot that began before fails. */
 	smp_store_release(&t->gen, t->gen + 1);
 	atomic_dec(&used);

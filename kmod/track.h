@@ -2,7 +2,7 @@
 #ifndef _TCPWATCH_TRACK_H
 #define _TCPWATCH_TRACK_H
 
-#include <linux/rhashtable-types.h>
+#include <linux/list.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 
@@ -14,7 +14,7 @@ struct sock_common;
  * address, which never leaves the module.
  */
 struct tw_track {
-	struct rhash_head node;
+	struct hlist_node node;		/* in its hash bucket */
 	const void *key;		/* struct sock / request_sock / tw sock */
 	u64 cookie;
 	u64 since_ns;			/* entered @state at this time */

@@ -53,14 +53,19 @@ static uint16_t csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
+/*
+ * One's-complement sum of big-endian 16-bit words, read byte by byte: reading
+ * the pseudo-header struct through a uint16_t pointer broke strict aliasing,
+ * and gcc -O2 summed it before it was written (every SYN had a bad checksum).
+ */
 static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
 {
-	const uint16_t *p = data;
+	const uint8_t *p = data;
 
-	for (; len > 1; len -= 2)
-		sum += *p++;
+	for (; len > 1; len -= 2, p += 2)
+		sum += (uint32_t)p[0] << 8 | p[1];
 	if (len)
-		sum += *(const uint8_t *)p;
+		sum += (uint32_t)p[0] << 8;
 	return sum;
 }
 
@@ -80,7 +85,7 @@ static size_t build_syn(uint8_t *buf, struct in_addr src, uint16_t sport,
 	ip->tot_len = htons(sizeof(*ip) + sizeof(*th));
 	ip->saddr = src.s_addr;
 	ip->daddr = dst.s_addr;
-	ip->check = csum_fold(csum_add(0, ip, sizeof(*ip)));
+	ip->check = htons(csum_fold(csum_add(0, ip, sizeof(*ip))));
 
 	th->source = htons(sport);
 	th->dest = htons(dport);
@@ -93,7 +98,7 @@ static size_t build_syn(uint8_t *buf, struct in_addr src, uint16_t sport,
 	pseudo.zero = 0;
 	pseudo.proto = IPPROTO_TCP;
 	pseudo.len = htons(sizeof(*th));
-	th->check = csum_fold(csum_add(csum_add(0, &pseudo, sizeof(pseudo)), th, sizeof(*th)));
+	th->check = htons(csum_fold(csum_add(csum_add(0, &pseudo, sizeof(pseudo)), th, sizeof(*th))));
 	return sizeof(*ip) + sizeof(*th);
 }
 

@@ -10,7 +10,8 @@ load lib
 PORT=5501
 ITERATIONS=${RELOAD_ITERATIONS:-20}
 
-@test "insmod/rmmod $ITERATIONS times under churn: unloads cleanly, nothing left behind" {
+# reload_under_churn [PARAM=VALUE...]: the loop, with these module parameters.
+reload_under_churn() {
 	local dir i
 	require_tcpwatch
 	dir=$(tw_tmp)
@@ -19,7 +20,7 @@ ITERATIONS=${RELOAD_ITERATIONS:-20}
 	bg_start churn bash -c "while [ -e '$dir/churning' ]; do sockdrv churn 127.0.0.1 $PORT 50 >/dev/null || exit 1; done"
 
 	for ((i = 1; i <= ITERATIONS; i++)); do
-		insmod "$TCPWATCH_KO" || fail "insmod #$i failed: $(dmesg | tail -n 5)"
+		insmod "$TCPWATCH_KO" "$@" || fail "insmod #$i failed: $(dmesg | tail -n 5)"
 		tcpwatch summary --json >/dev/null || fail "tcpwatch summary failed after insmod #$i"
 		if ((i % 2)); then
 			bg_start follow tcpwatch events --json --follow
@@ -38,4 +39,19 @@ ITERATIONS=${RELOAD_ITERATIONS:-20}
 	run lsmod
 	! echo "$output" | grep -qw tcpwatch || fail "lsmod still lists tcpwatch: $output"
 	[ ! -e /proc/tcpwatch ] || fail "/proc/tcpwatch is still there after rmmod"
+}
+
+@test "insmod/rmmod $ITERATIONS times under churn: unloads cleanly, nothing left behind" {
+	reload_under_churn
+}
+
+@test "insmod/rmmod under churn with the lifecycle kprobes" {
+	# Known bug, seen only here so far (QEMU TCG, Debian 6.1): arming or
+	# disarming a function-entry (ftrace-based) kretprobe while another CPU
+	# runs that function can send that CPU to address 0 (a NULL-pointer
+	# instruction fetch in tcp_v4_do_rcv()/tcp_check_req()), in about one
+	# run in three. Plain kprobes were moved off the ftrace site for the
+	# same reason. Until it is understood, lifecycle=1 is not the default.
+	skip "known bug: lifecycle kprobes (kretprobes) can crash when armed under traffic"
+	reload_under_churn lifecycle=1
 }

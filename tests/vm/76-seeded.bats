@@ -1,0 +1,54 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sockets that exist before insmod -- a listener, an established pair, a
+# TIME_WAIT -- are counted from the first second: the module walks the
+# kernel's TCP hash tables at load.
+
+load lib
+load lib-lifecycle
+
+show() {
+	echo "# \$ $*" >&3
+	"$@" 2>&1 | sed 's/^/#   /' >&3
+}
+
+tw_present() {
+	[ -n "$(ss -Htan state time-wait "( dport = :7602 )")" ]
+}
+
+@test "sockets that existed before insmod are counted right after it" {
+	local dir seeded
+	dir=$(tw_tmp)
+	! module_loaded || fail "tcpwatch is loaded before the test"
+	bg_start lst sockdrv serve 127.0.0.1 7601 --no-accept
+	wait_for_line "$(bg_out lst)" '^listening'
+	bg_start est sockdrv handshake 127.0.0.1 7603 --hold
+	wait_for_line "$(bg_out est)" 'holding'
+	run sockdrv handshake 127.0.0.1 7602
+	[ "$status" -eq 0 ] || fail "sockdrv handshake: $output"
+	wait_for "a TIME_WAIT towards :7602" 5 tw_present
+	ss -tan | sed 's/^/#   before insmod: /' >&3
+
+	lc_load
+	# at once, not after a wait: the TIME_WAIT has ~60 s to live, and a
+	# long poll would only compare the two once it expired
+	tw_summary "$dir/s.json"
+	[ "$(jq -r .timewait.current "$dir/s.json")" = "$(lc_sockstat_tw)" ] ||
+		fail "right after insmod timewait.current is $(jq -r .timewait.current "$dir/s.json"), sockstat tw $(lc_sockstat_tw)"
+	if ! lc_states_agree && ! lc_states_agree; then
+		paste "$dir/inv-tw.txt" "$dir/inv-ss.txt" | awk '{ printf "%-12s tcpwatch %-6s ss %s\n", $1, $2, $4 }' >&2
+		fail "right after insmod tcpwatch's state counts differ from ss -tan"
+	fi
+	jq -c '{states: .states, timewait: .timewait}' "$dir/s.json" | sed 's/^/#   /' >&3
+	[ "$(jq -r .states.LISTEN "$dir/s.json")" -ge 2 ] || fail "summary LISTEN: $(jq -c .states "$dir/s.json")"
+	[ "$(jq -r .states.ESTABLISHED "$dir/s.json")" -ge 2 ] || fail "summary ESTABLISHED: $(jq -c .states "$dir/s.json")"
+	[ "$(jq -r .states.TIME_WAIT "$dir/s.json")" -ge 1 ] || fail "summary TIME_WAIT: $(jq -c .states "$dir/s.json")"
+	seeded=$(tcpwatch status --json | jq -r .seeded)
+	[ "$seeded" -ge 5 ] || fail "status says $seeded sockets seeded, expected >= 5 (2 listeners, 2 established, 1 TIME_WAIT)"
+	show tcpwatch status
+	show tcpwatch listeners --port 7601
+	bg_stop est || true
+	bg_stop lst || true
+	lc_invariants
+}
