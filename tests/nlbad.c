@@ -70,8 +70,23 @@ static int transact(struct nlmsghdr *nlh, char *msg, size_t msglen)
 			const struct nlmsgerr *err;
 			struct nlattr *attr;
 
-			if (r->nlmsg_type == NLMSG_DONE)
-				return 0;
+			if (r->nlmsg_type == NLMSG_DONE) {
+				/* A dump ends with its error in NLMSG_DONE, extack after it. */
+				const int *done = mnl_nlmsg_get_payload(r);
+				struct nlattr *attr;
+
+				if (mnl_nlmsg_get_payload_len(r) < sizeof(*done) || *done >= 0)
+					return 0;
+				if (r->nlmsg_flags & NLM_F_ACK_TLVS) {
+					void *tlvs = (char *)done + sizeof(*done);
+
+					mnl_attr_for_each_payload(tlvs, mnl_nlmsg_get_payload_len(r) - sizeof(*done)) {
+						if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG)
+							snprintf(msg, msglen, "%s", mnl_attr_get_str(attr));
+					}
+				}
+				return *done;
+			}
 			if (r->nlmsg_type != NLMSG_ERROR)
 				continue;
 			err = mnl_nlmsg_get_payload(r);

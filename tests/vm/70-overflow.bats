@@ -21,13 +21,6 @@ setup() {
 	lc_load
 }
 
-# show COMMAND...: run a tcpwatch command and copy its output to the TAP
-# stream (what an operator would see).
-show() {
-	echo "# \$ $*" >&3
-	"$@" 2>&1 | sed 's/^/#   /' >&3
-}
-
 # recvq_is PORT N: the listener's accept queue (ss Recv-Q) holds N.
 recvq_is() {
 	[ "$(ss -Hltn "sport = :$1" | awk '{print $2}')" = "$2" ]

@@ -25,11 +25,6 @@ setup() {
 	lc_sysctl net.ipv4.tcp_synack_retries 1
 }
 
-show() {
-	echo "# \$ $*" >&3
-	"$@" 2>&1 | sed 's/^/#   /' >&3
-}
-
 # requests_agree: tcpwatch's NEW_SYN_RECV count equals ss's SYN-RECV on PORT.
 requests_agree() {
 	local a b

@@ -18,11 +18,6 @@ setup() {
 	lc_sysctl net.ipv4.tcp_fin_timeout 3
 }
 
-show() {
-	echo "# \$ $*" >&3
-	"$@" 2>&1 | sed 's/^/#   /' >&3
-}
-
 fin_wait2_gone() {
 	[ -z "$(ss -Htan state fin-wait-2 "( dport = :$PORT )")" ]
 }

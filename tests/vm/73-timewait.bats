@@ -13,11 +13,6 @@ setup() {
 	lc_load
 }
 
-show() {
-	echo "# \$ $*" >&3
-	"$@" 2>&1 | sed 's/^/#   /' >&3
-}
-
 # tw_on PORT: timewait sockets in TIME_WAIT with PORT as local port.
 tw_on() {
 	ss -Htan state time-wait "( sport = :$1 )" | wc -l

@@ -13,25 +13,6 @@ setup() {
 	lc_load
 }
 
-show() {
-	echo "# \$ $*" >&3
-	"$@" 2>&1 | sed 's/^/#   /' >&3
-}
-
-# check_both PORT: traced and reported full-socket transitions of PORT
-# against the expectations.
-check_both() {
-	local dir
-	dir=$(tw_tmp)
-	trace_port "$1" >"$dir/kernel.txt"
-	lc_events_since "$dir/events.json"
-	tw_port_events "$1" <"$dir/events.json" >"$dir/port-events.json"
-	tw_tuples <"$dir/port-events.json" >"$dir/tcpwatch.txt"
-	check_transitions tracefs "$dir/kernel.txt"
-	check_transitions tcpwatch "$dir/tcpwatch.txt"
-	same_transition_counts tracefs "$dir/kernel.txt" tcpwatch "$dir/tcpwatch.txt"
-}
-
 # client_port_of FILE: the client port in sockdrv's "connected" line
 # ("connected 0 127.0.0.1:P" of clients, "connected 127.0.0.1:P -> ..." of
 # connect).

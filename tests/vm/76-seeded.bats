@@ -8,11 +8,6 @@
 load lib
 load lib-lifecycle
 
-show() {
-	echo "# \$ $*" >&3
-	"$@" 2>&1 | sed 's/^/#   /' >&3
-}
-
 tw_present() {
 	[ -n "$(ss -Htan state time-wait "( dport = :7602 )")" ]
 }

@@ -252,3 +252,26 @@ lc_events_since() {
 	jq -c --slurpfile m "$(tw_tmp)/seqmark.json" \
 		'select(.type == "lost" or .seq >= ($m[0][.cpu | tostring] // 0))' "$1.all" >"$1"
 }
+
+# ---- shared by the lifecycle test files -----------------------------------------
+
+# show COMMAND...: run a tcpwatch command and copy its output to the TAP
+# stream (what an operator would see).
+show() {
+	echo "# \$ $*" >&3
+	"$@" 2>&1 | sed 's/^/#   /' >&3
+}
+
+# check_both PORT: traced and reported full-socket transitions of PORT
+# against the expectations.
+check_both() {
+	local dir
+	dir=$(tw_tmp)
+	trace_port "$1" >"$dir/kernel.txt"
+	lc_events_since "$dir/events.json"
+	tw_port_events "$1" <"$dir/events.json" >"$dir/port-events.json"
+	tw_tuples <"$dir/port-events.json" >"$dir/tcpwatch.txt"
+	check_transitions tracefs "$dir/kernel.txt"
+	check_transitions tcpwatch "$dir/tcpwatch.txt"
+	same_transition_counts tracefs "$dir/kernel.txt" tcpwatch "$dir/tcpwatch.txt"
+}
