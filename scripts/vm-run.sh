@@ -137,6 +137,8 @@ append+=" rcupdate.rcu_cpu_stall_timeout=60 watchdog_thresh=20"
 # A CPU stuck in the kernel does not come back: panic at once (the console
 # shows why) instead of waiting for the timeout.
 append+=" softlockup_panic=1 sysctl.kernel.panic_on_rcu_stall=1"
+# ...and show every CPU's stack then, not only the stuck one's.
+append+=" softlockup_all_cpu_backtrace=1"
 
 note "booting $kver (flavour $flavour, timeout ${timeout_s}s)"
 start=$(date +%s)
