@@ -10,7 +10,7 @@ FLAVOUR ?= generic
 all: module userspace tests
 
 deps:
-	@scripts/install-deps.sh
+	@WITH_RT=$(if $(filter rt all,$(FLAVOUR)),1,0) scripts/install-deps.sh
 
 module:
 	$(MAKE) -C kmod
