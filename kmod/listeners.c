@@ -19,34 +19,29 @@
 #include "observe.h"
 #include "stats.h"
 
+static bool tw_is_listener(const struct tw_track *t)
+{
+	return t->kind == TCPWATCH_SK_FULL && t->state == TCP_LISTEN;
+}
+
+static void tw_listener_read_queues(const struct tw_track *t, void *arg)
+{
+	struct tw_listener_view *v = arg;
+	const struct sock *sk = t->key;
+
+	if (!tw_is_listener(t))
+		return;		/* not a listener: no accept queue to read */
+	v->syn_queue = inet_csk_reqsk_queue_len(sk);
+	v->accept_queue = READ_ONCE(sk->sk_ack_backlog);
+	v->backlog = READ_ONCE(sk->sk_max_ack_backlog);
+}
+
 bool tw_listener_next(unsigned int *idx, struct tw_listener_view *v)
 {
-	for (; *idx < tw_track_max(); (*idx)++) {
-		struct tw_track *live;
-		const struct sock *sk;
-		u32 gen;
-
-		rcu_read_lock();
-		live = tw_track_at(*idx);
-		if (!live || READ_ONCE(live->state) != TCP_LISTEN ||
-		    live->kind != TCPWATCH_SK_FULL || !tw_track_snapshot(*idx, &v->t)) {
-			rcu_read_unlock();
-			continue;
-		}
-		gen = v->t.gen;
-		sk = v->t.key;
-		v->syn_queue = inet_csk_reqsk_queue_len(sk);
-		v->accept_queue = READ_ONCE(sk->sk_ack_backlog);
-		v->backlog = READ_ONCE(sk->sk_max_ack_backlog);
-		/* The socket was read before gen is re-read. */
-		smp_rmb();
-		if (READ_ONCE(live->gen) != gen || READ_ONCE(live->state) != TCP_LISTEN) {
-			rcu_read_unlock();
-			continue;
-		}
-		rcu_read_unlock();
-		return true;
-	}
+	for (; *idx < tw_track_max(); (*idx)++)
+		if (tw_track_snapshot_live(*idx, &v->t, tw_listener_read_queues, v) &&
+		    tw_is_listener(&v->t))
+			return true;
 	return false;
 }
 

@@ -521,7 +521,7 @@ static int tw_dump_sockets(struct sk_buff *skb, struct netlink_callback *cb)
 	for (idx = cb->args[TW_CB_INDEX]; idx < tw_track_max(); idx++) {
 		struct tw_track t;
 
-		if (!tw_track_snapshot_live(idx, &t) || !tw_dump_wants(cb, t.netns))
+		if (!tw_track_snapshot_live(idx, &t, NULL, NULL) || !tw_dump_wants(cb, t.netns))
 			continue;
 		if (tw_put_socket(skb, cb, &t, now))
 			break;

@@ -241,7 +241,8 @@ u64 tw_track_failed(void)
 	return atomic64_read(&failed);
 }
 
-struct tw_track *tw_track_at(unsigned int idx)
+/* The live entry at @idx if in use, under rcu_read_lock(); else NULL. */
+static struct tw_track *tw_track_at(unsigned int idx)
 {
 	struct tw_track *t = &pool[idx];
 
@@ -249,7 +250,23 @@ struct tw_track *tw_track_at(unsigned int idx)
 	return smp_load_acquire(&t->gen) & 1 ? t : NULL;
 }
 
-bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out)
+/* Consistent copy of pool entry @idx, false if it is not in use. */
+static bool tw_track_snapshot(unsigned int idx, struct tw_track *out)
+{
+	const struct tw_track *t = &pool[idx];
+	/* Pairs with tw_track_add() and tw_track_del(). */
+	u32 gen = smp_load_acquire(&t->gen);
+
+	if (!(gen & 1))
+		return false;
+	memcpy(out, t, sizeof(*out));
+	/* The copy is complete before gen is re-read. */
+	smp_rmb();
+	return READ_ONCE(t->gen) == gen;
+}
+
+bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out,
+			    void (*read)(const struct tw_track *t, void *arg), void *arg)
 {
 	const struct tw_track *live;
 
@@ -265,6 +282,8 @@ bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out)
 	 * under rcu_read_lock(), and the generation says it is still ours.
 	 */
 	tw_track_set_tuple(out, out->key);
+	if (read)
+		read(out, arg);
 	/* The socket was read before gen is re-read. */
 	smp_rmb();
 	if (READ_ONCE(live->gen) != out->gen) {
@@ -273,18 +292,4 @@ bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out)
 	}
 	rcu_read_unlock();
 	return true;
-}
-
-bool tw_track_snapshot(unsigned int idx, struct tw_track *out)
-{
-	const struct tw_track *t = &pool[idx];
-	/* Pairs with tw_track_add() and tw_track_del(). */
-	u32 gen = smp_load_acquire(&t->gen);
-
-	if (!(gen & 1))
-		return false;
-	memcpy(out, t, sizeof(*out));
-	/* The copy is complete before gen is re-read. */
-	smp_rmb();
-	return READ_ONCE(t->gen) == gen;
 }

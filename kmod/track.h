@@ -18,7 +18,7 @@ struct tw_track {
 	const void *key;		/* struct sock / request_sock / tw sock */
 	u64 cookie;
 	u64 since_ns;			/* entered @state at this time */
-	u32 gen;			/* odd while in use; see tw_track_snapshot() */
+	u32 gen;			/* odd while in use; see tw_track_snapshot_live() */
 	u32 netns;
 	u32 pid;
 	u8 state;
@@ -61,11 +61,12 @@ unsigned int tw_track_max(void);
 unsigned int tw_track_used(void);
 u64 tw_track_failed(void);
 
-/* Consistent copy of pool entry @idx, false if it is not in use. */
-bool tw_track_snapshot(unsigned int idx, struct tw_track *out);
-/* As tw_track_snapshot(), with the tuple read from the live socket now. */
-bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out);
-/* The live entry at @idx if in use, under rcu_read_lock(); else NULL. */
-struct tw_track *tw_track_at(unsigned int idx);
+/*
+ * Consistent copy of pool entry @idx, its tuple read from the live socket
+ * now along with whatever @read (if set) reads from it, all validated by the
+ * entry's generation; false if the entry is not (or no longer) in use.
+ */
+bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out,
+			    void (*read)(const struct tw_track *t, void *arg), void *arg);
 
 #endif
