@@ -15,6 +15,7 @@
 #include "drain.h"
 #include "hooks.h"
 #include "netlink.h"
+#include "overflows.h"
 #include "params.h"
 #include "ring.h"
 
@@ -94,6 +95,7 @@ static void tw_drain_work(struct work_struct *work)
 	bool listening = tw_nl_has_listeners();
 	unsigned int cpu;
 
+	tw_overflows_poll();
 	for_each_possible_cpu(cpu)
 		tw_drain_cpu(cpu, listening);
 	tw_drain_flush();

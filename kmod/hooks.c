@@ -16,6 +16,7 @@
 
 #include "hooks.h"
 #include "listeners.h"
+#include "overflows.h"
 #include "params.h"
 #include "observe.h"
 #include "request.h"
@@ -39,19 +40,15 @@ static void tw_find_tracepoint(struct tracepoint *tp, void *priv)
 		set_state_tp = tp;
 }
 
-/* A kprobe, or with @ret a kretprobe, and whether it is attached. */
+/* A kprobe on a kernel function, and whether it is attached. */
 struct tw_kprobe {
 	const char *symbol;
 	kprobe_pre_handler_t pre;
-	kretprobe_handler_t entry;
-	kretprobe_handler_t ret;
-	struct kretprobe rp;	/* rp.kp is the plain kprobe when !ret */
+	struct kprobe kp;
 	bool attached;
 };
 
 #define TW_KPROBE(sym, handler) { .symbol = sym, .pre = handler }
-#define TW_KRETPROBE(sym, on_entry, on_ret) \
-	{ .symbol = sym, .entry = on_entry, .ret = on_ret }
 
 static struct tw_kprobe tw_kprobes[] = {
 	TW_KPROBE("inet_csk_reqsk_queue_hash_add", tw_kp_reqsk_hash_add),
@@ -65,54 +62,52 @@ static struct tw_kprobe tw_kprobes[] = {
 	TW_KPROBE("tcp_timewait_state_process", tw_kp_timewait_state_process),
 	TW_KPROBE("inet_twsk_deschedule_put", tw_kp_twsk_deschedule_put),
 	TW_KPROBE("inet_twsk_kill", tw_kp_twsk_kill),
-	TW_KRETPROBE("tcp_conn_request", tw_krp_conn_request_entry, tw_krp_listen_ret),
-	TW_KRETPROBE("tcp_v4_syn_recv_sock", tw_krp_listen_entry, tw_krp_listen_ret),
-	TW_KRETPROBE("tcp_v6_syn_recv_sock", tw_krp_listen_entry, tw_krp_listen_ret),
-	TW_KRETPROBE("inet_csk_accept", NULL, tw_krp_accept_ret),
+	TW_KPROBE("tcp_v4_conn_request", tw_kp_conn_request),
+	TW_KPROBE("tcp_v6_conn_request", tw_kp_conn_request),
+	TW_KPROBE("tcp_v4_syn_recv_sock", tw_kp_syn_recv_sock),
+	TW_KPROBE("tcp_v6_syn_recv_sock", tw_kp_syn_recv_sock),
+	TW_KPROBE("tcp_req_err", tw_kp_req_err),
+	TW_KPROBE("tcp_get_syncookie_mss", tw_kp_get_syncookie_mss),
+	TW_KPROBE("security_sock_graft", tw_kp_sock_graft),
 };
 
 /*
- * Plain kprobes go on the first instruction after the function's 5-byte
- * fentry NOP, where the arguments are still in their registers: there they
- * are int3 probes of their own instead of ftrace-based ones. Arming an
- * ftrace-based probe patches the fentry call site while other CPUs run the
- * function, and in the VM a CPU could take ftrace's temporary int3 as the
- * kprobe's and single-step a probe that has no instruction slot: a jump to
- * address 0 inside tcp_check_req(). Kretprobes must sit on the entry.
+ * Kprobes go on the first instruction after the function's 5-byte fentry
+ * NOP, where the arguments are still in their registers: there they are
+ * int3 (later jump-optimized) probes of their own, not ftrace-based ones.
+ * Arming an ftrace-based probe under traffic sent a CPU to address 0 in
+ * the VM (a CPU taking ftrace's temporary int3 as the kprobe's), and so did
+ * kretprobes, whose return trampoline we therefore do without: nothing
+ * here needs a function's return (Documentation/design.md).
  */
 #define TW_KPROBE_OFFSET	MCOUNT_INSN_SIZE
 
 static int tw_kprobe_attach(struct tw_kprobe *p)
 {
-	struct kprobe *kp = &p->rp.kp;
-
-	kp->symbol_name = p->symbol;
-	if (!p->ret) {
-		kp->pre_handler = p->pre;
-		kp->offset = TW_KPROBE_OFFSET;
-		return register_kprobe(kp);
-	}
-	p->rp.entry_handler = p->entry;
-	p->rp.handler = p->ret;
-	p->rp.data_size = TW_LISTEN_DATA_SIZE;
-	p->rp.maxactive = max_t(int, 64, 4 * num_possible_cpus());
-	return register_kretprobe(&p->rp);
+	p->kp.symbol_name = p->symbol;
+	p->kp.pre_handler = p->pre;
+	p->kp.offset = TW_KPROBE_OFFSET;
+	return register_kprobe(&p->kp);
 }
 
-static void tw_kprobe_detach(struct tw_kprobe *p)
+/* All at once: one RCU grace period instead of one per probe. */
+static void tw_kprobes_detach(void)
 {
-	if (!p->attached)
-		return;
-	if (p->ret)
-		unregister_kretprobe(&p->rp);
-	else
-		unregister_kprobe(&p->rp.kp);
-	p->attached = false;
+	struct kprobe *kps[ARRAY_SIZE(tw_kprobes)];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ARRAY_SIZE(tw_kprobes); i++) {
+		if (tw_kprobes[i].attached)
+			kps[n++] = &tw_kprobes[i].kp;
+		tw_kprobes[i].attached = false;
+	}
+	if (n)
+		unregister_kprobes(kps, n);
 }
 
 static u64 tw_kprobe_missed(const struct tw_kprobe *p)
 {
-	return p->rp.kp.nmissed + (p->ret ? p->rp.nmissed : 0);
+	return p->kp.nmissed;
 }
 
 int tw_hooks_init(void)
@@ -143,12 +138,9 @@ int tw_hooks_init(void)
 
 void tw_hooks_exit(void)
 {
-	unsigned int i;
-
 	if (set_state_tp)
 		tracepoint_probe_unregister(set_state_tp, tw_probe_set_state, NULL);
-	for (i = 0; i < ARRAY_SIZE(tw_kprobes); i++)
-		tw_kprobe_detach(&tw_kprobes[i]);
+	tw_kprobes_detach();
 	/* No probe may still run when the module text goes away. */
 	tracepoint_synchronize_unregister();
 	set_state_tp = NULL;

@@ -2,6 +2,7 @@
 #ifndef _TCPWATCH_LISTENERS_H
 #define _TCPWATCH_LISTENERS_H
 
+#include "overflows.h"
 #include "track.h"
 
 /* A listener as readers report it: its tracked entry and its live queues. */
@@ -10,6 +11,7 @@ struct tw_listener_view {
 	u32 syn_queue;
 	u32 accept_queue;
 	u32 backlog;
+	struct tw_listen_counts counts;
 };
 
 /*
@@ -19,20 +21,13 @@ struct tw_listener_view {
 bool tw_listener_next(unsigned int *idx, struct tw_listener_view *v);
 
 struct sock;
-struct kprobe;
-struct kretprobe_instance;
-struct pt_regs;
 
 /* A listener's queues just changed to these depths: keep its peaks. */
 void tw_listener_queues(const struct sock *sk, u32 syn_queue, u32 accept_queue);
 /* A listener retransmitted a SYN-ACK. */
 void tw_listener_synack_retrans(const struct sock *sk);
 
-/* kretprobe handlers: drops and overflows per listener, owners at accept. */
-#define TW_LISTEN_DATA_SIZE 32
-int tw_krp_listen_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
-int tw_krp_conn_request_entry(struct kretprobe_instance *ri, struct pt_regs *regs);
-int tw_krp_listen_ret(struct kretprobe_instance *ri, struct pt_regs *regs);
-int tw_krp_accept_ret(struct kretprobe_instance *ri, struct pt_regs *regs);
+/* kprobe handler: the owner of an accepted connection. */
+int tw_kp_sock_graft(struct kprobe *kp, struct pt_regs *regs);
 
 #endif

@@ -439,11 +439,11 @@ static int tw_put_listener(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u32(skb, TCPWATCH_A_LS_ACCEPT_QUEUE, v->accept_queue) ||
 	    nla_put_u32(skb, TCPWATCH_A_LS_ACCEPT_QUEUE_PEAK, t->accept_queue_peak) ||
 	    nla_put_u32(skb, TCPWATCH_A_LS_BACKLOG, v->backlog) ||
-	    tw_put_u64(skb, TCPWATCH_A_LS_OVERFLOWS, atomic64_read(&t->overflows),
+	    tw_put_u64(skb, TCPWATCH_A_LS_OVERFLOWS, v->counts.overflows,
 		       TCPWATCH_A_LS_PAD) ||
-	    tw_put_u64(skb, TCPWATCH_A_LS_SYN_DROPS, atomic64_read(&t->syn_drops),
+	    tw_put_u64(skb, TCPWATCH_A_LS_SYN_DROPS, v->counts.syn_drops,
 		       TCPWATCH_A_LS_PAD) ||
-	    tw_put_u64(skb, TCPWATCH_A_LS_SYNCOOKIES, atomic64_read(&t->syncookies),
+	    tw_put_u64(skb, TCPWATCH_A_LS_SYNCOOKIES, v->counts.syncookies,
 		       TCPWATCH_A_LS_PAD) ||
 	    tw_put_u64(skb, TCPWATCH_A_LS_SYNACK_RETRANS, atomic64_read(&t->synack_retrans),
 		       TCPWATCH_A_LS_PAD) ||

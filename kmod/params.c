@@ -41,10 +41,10 @@ static const struct kernel_param_ops tw_uint_param_ops = {
 	.get = tw_param_get,
 };
 
-bool tw_lifecycle;
+bool tw_lifecycle = true;
 module_param_named(lifecycle, tw_lifecycle, bool, 0444);
 MODULE_PARM_DESC(lifecycle,
-		 "Attach the kprobes that follow request and timewait sockets, listener queues and accept (default 0: see Documentation/parameters.md)");
+		 "Attach the kprobes that follow request and timewait sockets, listener queues and accept (default 1; 0: the tracepoint alone)");
 
 module_param_cb(ring_size, &tw_uint_param_ops, &tw_ring_size, 0444);
 MODULE_PARM_DESC(ring_size,

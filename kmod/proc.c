@@ -44,9 +44,9 @@ static void tw_show_listeners(struct seq_file *m, const struct net *viewer)
 		snprintf(accq, sizeof(accq), "%u/%u", v.accept_queue,
 			 v.t.accept_queue_peak);
 		tw_format_addr(local, sizeof(local), &v.t);
-		seq_printf(m, "  %-10u %-24s %9s %9s %7u %9lld %9lld  %u/%s\n",
+		seq_printf(m, "  %-10u %-24s %9s %9s %7u %9llu %9llu  %u/%s\n",
 			   v.t.netns, local, synq, accq, v.backlog,
-			   atomic64_read(&v.t.overflows), atomic64_read(&v.t.syn_drops),
+			   v.counts.overflows, v.counts.syn_drops,
 			   v.t.pid, v.t.comm);
 	}
 }

@@ -6,6 +6,7 @@
 #include <net/net_namespace.h>
 
 #include "drain.h"
+#include "overflows.h"
 #include "stats.h"
 
 unsigned int tw_net_id;
@@ -38,10 +39,17 @@ static void __net_exit tw_net_exit(struct net *net)
 	free_percpu(twn->alloc);
 }
 
+/* Before ipv4's exit frees the TcpExt counters that overflows.c reads. */
+static void __net_exit tw_net_exit_batch(struct list_head *net_exit_list)
+{
+	tw_overflows_forget_dying();
+}
+
 static struct pernet_operations tw_net_ops = {
 	.init = tw_net_init,
 	.pre_exit = tw_net_pre_exit,
 	.exit = tw_net_exit,
+	.exit_batch = tw_net_exit_batch,
 	.id = &tw_net_id,
 	.size = sizeof(struct tw_pernet),
 };
@@ -61,8 +69,10 @@ bool tw_net_visible(const struct net *viewer, u32 netns)
 	return net_eq(viewer, &init_net) || viewer->ns.inum == netns;
 }
 
-static void tw_stats_add(struct tw_stats __percpu *stats, struct tw_summary *sum)
+static void tw_stats_add(const struct net *net, struct tw_stats __percpu *stats,
+			 struct tw_summary *sum)
 {
+	struct tw_listen_counts listen = {};
 	unsigned int cpu, i, j, k;
 
 	for_each_possible_cpu(cpu) {
@@ -85,10 +95,11 @@ static void tw_stats_add(struct tw_stats __percpu *stats, struct tw_summary *sum
 		sum->tw_ended += READ_ONCE(s->tw_ended);
 		sum->tw_current += READ_ONCE(s->tw_current);
 		sum->synack_retrans += READ_ONCE(s->synack_retrans);
-		sum->overflows += READ_ONCE(s->overflows);
-		sum->syn_drops += READ_ONCE(s->syn_drops);
-		sum->syncookies += READ_ONCE(s->syncookies);
+		tw_overflows_add_cpu(net, s, cpu, &listen);
 	}
+	sum->overflows += listen.overflows;
+	sum->syn_drops += listen.syn_drops;
+	sum->syncookies += listen.syncookies;
 }
 
 void tw_stats_sum(const struct net *viewer, u32 netns, struct tw_summary *sum)
@@ -105,7 +116,7 @@ void tw_stats_sum(const struct net *viewer, u32 netns, struct tw_summary *sum)
 			continue;
 		if (netns && net->ns.inum != netns)
 			continue;
-		tw_stats_add(stats, sum);
+		tw_stats_add(net, stats, sum);
 	}
 	up_read(&net_rwsem);
 	tw_drain_totals(&sum->events_written, &sum->events_lost);

@@ -283,7 +283,7 @@ bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out,
 	 */
 	tw_track_set_tuple(out, out->key);
 	if (read)
-		read(out, arg);
+		read(live, arg);
 	/* The socket was read before gen is re-read. */
 	smp_rmb();
 	if (READ_ONCE(live->gen) != out->gen) {

@@ -63,8 +63,9 @@ u64 tw_track_failed(void);
 
 /*
  * Consistent copy of pool entry @idx, its tuple read from the live socket
- * now along with whatever @read (if set) reads from it, all validated by the
- * entry's generation; false if the entry is not (or no longer) in use.
+ * now along with whatever @read (if set) reads from the live entry and its
+ * socket, all validated by the entry's generation; false if the entry is
+ * not (or no longer) in use. @read runs under rcu_read_lock().
  */
 bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out,
 			    void (*read)(const struct tw_track *t, void *arg), void *arg);

@@ -20,7 +20,7 @@ count_ss() { ss -Htn "$@" | wc -l; }
 at_least() { [ "$(count_ss "${@:2}")" -ge "$1" ]; }
 
 say "Load tcpwatch and start tcpwatchd"
-run insmod "$TCPWATCH_KO" ring_size=16384 lifecycle=1
+run insmod "$TCPWATCH_KO" ring_size=16384
 tcpwatchd --output /tmp/tcpwatchd.jsonl --prom /tmp/tcpwatch.prom --interval 1 \
 	2>/tmp/tcpwatchd.err &
 daemon=$!

@@ -153,11 +153,14 @@ lc_states_agree() {
 	cmp -s "$dir/inv-tw.txt" "$dir/inv-ss.txt"
 }
 
-# lc_tw_agree: timewait.current equals sockstat's tw (one attempt).
+# lc_tw_agree: timewait.current equals sockstat's tw (one attempt). sockstat
+# is read before and after: if a TIME_WAIT came or went in between, the two
+# differ and the attempt fails rather than compare different moments.
 lc_tw_agree() {
-	local cur
+	local before cur
+	before=$(lc_sockstat_tw)
 	cur=$(tcpwatch summary --json | jq -r .timewait.current) || return 1
-	[ "$cur" = "$(lc_sockstat_tw)" ]
+	[ "$cur" = "$before" ] && [ "$before" = "$(lc_sockstat_tw)" ]
 }
 
 # lc_invariants: what must hold at the end of every scenario, once the

@@ -106,12 +106,11 @@ module_loaded() {
 	grep -q '^tcpwatch ' /proc/modules
 }
 
-# load_module [PARAM=VALUE...]: with the lifecycle kprobes unless the
-# caller says lifecycle=0 (see Documentation/parameters.md).
+# load_module [PARAM=VALUE...]
 load_module() {
 	require_tcpwatch
 	module_loaded && fail "tcpwatch is already loaded (a previous test did not unload it)"
-	insmod "$TCPWATCH_KO" lifecycle=1 "$@" || fail "insmod tcpwatch.ko $* failed: $(dmesg | tail -n 5)"
+	insmod "$TCPWATCH_KO" "$@" || fail "insmod tcpwatch.ko $* failed: $(dmesg | tail -n 5)"
 }
 
 unload_module() {

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-listener accept-queue overflows, SYN drops and SYN cookies.
+ *
+ * The kernel counts these only per netns, in per-CPU TcpExt counters
+ * (ListenOverflows, ListenDrops, SyncookiesSent), and only inside functions
+ * that are handed the listener: tcp_v[46]_conn_request() (which calls
+ * tcp_conn_request()), tcp_v[46]_syn_recv_sock(), tcp_req_err() and
+ * tcp_get_syncookie_mss(). They run in softirq and do not interleave on a
+ * CPU, so a kprobe on each entry opens an account for its listener on its
+ * CPU and settles the one it replaces: whatever this CPU's counters grew by
+ * since the previous entry, that listener did.
+ *
+ * An account stays open until the next entry on its CPU. Readers add its
+ * growth so far, under the account's seqcount, so totals are exact at any
+ * moment; the drain worker has a CPU whose account grew settle it, so the
+ * overflow events go out within drain_ms. Return probes would close an
+ * account at once, but arming kretprobes under traffic crashed Debian's 6.1
+ * (Documentation/design.md).
+ *
+ * Every access to an account is on its own CPU with interrupts off, or a
+ * seqcount read. Its netns pointer is only dereferenced there, or once
+ * the reader has found that netns alive.
+ */
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/seqlock.h>
+#include <linux/smp.h>
+#include <linux/tcpwatch.h>
+#include <net/inet_connection_sock.h>
+#include <net/request_sock.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+#include <uapi/linux/snmp.h>
+
+#include "observe.h"
+#include "overflows.h"
+#include "stats.h"
+#include "track.h"
+
+enum { TW_MIB_OVERFLOWS, TW_MIB_DROPS, TW_MIB_COOKIES, TW_NR_MIBS };
+
+static const int tw_mib_item[TW_NR_MIBS] = {
+	[TW_MIB_OVERFLOWS] = LINUX_MIB_LISTENOVERFLOWS,
+	[TW_MIB_DROPS] = LINUX_MIB_LISTENDROPS,
+	[TW_MIB_COOKIES] = LINUX_MIB_SYNCOOKIESSENT,
+};
+
+struct tw_listen_account {
+	seqcount_t seq;
+	struct net *net;		/* NULL: none open */
+	const struct sock *sk;		/* the listener; compared, not read */
+	u64 cookie;			/* ... and its cookie: tells a reused address */
+	unsigned long base[TW_NR_MIBS];	/* this CPU's counters when opened */
+};
+
+static DEFINE_PER_CPU(struct tw_listen_account, listen_account) = {
+	.seq = SEQCNT_ZERO(listen_account.seq),
+};
+
+static void tw_mib_read(const struct net *net, unsigned int cpu,
+			unsigned long val[TW_NR_MIBS])
+{
+	const struct linux_mib *mib = per_cpu_ptr(net->mib.net_statistics, cpu);
+	int i;
+
+	for (i = 0; i < TW_NR_MIBS; i++)
+		val[i] = READ_ONCE(mib->mibs[tw_mib_item[i]]);
+}
+
+/* Add the growth of @net's counters on @cpu since @base to @c. */
+static void tw_growth_add(const struct net *net, unsigned int cpu,
+			  const unsigned long base[TW_NR_MIBS],
+			  struct tw_listen_counts *c)
+{
+	unsigned long now[TW_NR_MIBS], overflows, drops;
+
+	tw_mib_read(net, cpu, now);
+	overflows = now[TW_MIB_OVERFLOWS] - base[TW_MIB_OVERFLOWS];
+	drops = now[TW_MIB_DROPS] - base[TW_MIB_DROPS];
+	c->overflows += overflows;
+	/*
+	 * An overflow is also a listen drop (tcp_listendrop()), except in
+	 * tcp_get_syncookie_mss(), which only BPF calls.
+	 */
+	c->syn_drops += drops > overflows ? drops - overflows : 0;
+	c->syncookies += now[TW_MIB_COOKIES] - base[TW_MIB_COOKIES];
+}
+
+static void tw_listener_event(const struct sock *sk, u8 type, const struct tw_track *t)
+{
+	struct tw_transition tr = {
+		.skc = &sk->__sk_common,
+		.kind = TCPWATCH_SK_FULL,
+		.oldstate = TCP_LISTEN,
+		.newstate = TCP_LISTEN,
+		.listener = sk,
+		.syn_queue = inet_csk_reqsk_queue_len(sk),
+		.accept_queue = READ_ONCE(sk->sk_ack_backlog),
+		.inherit = t,
+		.cookie = t->cookie,
+	};
+
+	tw_observe_event(&tr, type);
+}
+
+/* The tracking entry of @a's listener, if it is still that listener. */
+static struct tw_track *tw_account_listener(const struct tw_listen_account *a)
+{
+	struct tw_track *t = tw_track_lookup(a->sk);
+
+	return t && a->cookie && t->cookie == a->cookie ? t : NULL;
+}
+
+/* Move what @a's listener did on @cpu since it was opened into the counters. */
+static void tw_account_settle(struct tw_listen_account *a, unsigned int cpu)
+{
+	struct tw_listen_counts grew = {};
+	struct tw_stats __percpu *stats;
+	struct tw_stats *s;
+	struct tw_track *t;
+
+	if (!a->net)
+		return;
+	tw_growth_add(a->net, cpu, a->base, &grew);
+	tw_mib_read(a->net, cpu, a->base);
+	stats = tw_stats_of(a->net);
+	if (likely(!(grew.overflows | grew.syn_drops | grew.syncookies)) ||
+	    unlikely(!stats))
+		return;
+
+	s = per_cpu_ptr(stats, cpu);
+	WRITE_ONCE(s->overflows, s->overflows + grew.overflows);
+	WRITE_ONCE(s->syn_drops, s->syn_drops + grew.syn_drops);
+	WRITE_ONCE(s->syncookies, s->syncookies + grew.syncookies);
+
+	rcu_read_lock();
+	/* A listener still tracked is still open: its socket is not yet freed. */
+	t = tw_account_listener(a);
+	if (t) {
+		atomic64_add(grew.overflows, &t->overflows);
+		atomic64_add(grew.syn_drops, &t->syn_drops);
+		atomic64_add(grew.syncookies, &t->syncookies);
+		if (grew.overflows)
+			tw_listener_event(a->sk, TCPWATCH_EV_OVERFLOW, t);
+		if (grew.syn_drops)
+			tw_listener_event(a->sk, TCPWATCH_EV_SYN_DROP, t);
+	}
+	rcu_read_unlock();
+}
+
+/* The kernel is about to count for listener @sk on this CPU. */
+static void tw_account_open(const struct sock *sk)
+{
+	struct tw_listen_account *a;
+	struct net *net = sock_net(sk);
+	unsigned long flags;
+	unsigned int cpu;
+
+	local_irq_save(flags);
+	cpu = smp_processor_id();
+	a = this_cpu_ptr(&listen_account);
+	write_seqcount_begin(&a->seq);
+	tw_account_settle(a, cpu);
+	/* Never open one in a dying netns: tw_overflows_forget_dying() ran. */
+	if (likely(tw_stats_of(net))) {
+		a->net = net;
+		a->sk = sk;
+		a->cookie = atomic64_read(&sk->sk_cookie);
+		tw_mib_read(net, cpu, a->base);
+	} else {
+		a->net = NULL;
+	}
+	write_seqcount_end(&a->seq);
+	local_irq_restore(flags);
+}
+
+int tw_kp_conn_request(struct kprobe *kp, struct pt_regs *regs)
+{
+	tw_account_open((const struct sock *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+int tw_kp_syn_recv_sock(struct kprobe *kp, struct pt_regs *regs)
+{
+	tw_account_open((const struct sock *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+int tw_kp_req_err(struct kprobe *kp, struct pt_regs *regs)
+{
+	/* tcp_req_err(sk, seq, abort): @sk is a request socket. */
+	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
+
+	tw_account_open(inet_reqsk(sk)->rsk_listener);
+	return 0;
+}
+
+int tw_kp_get_syncookie_mss(struct kprobe *kp, struct pt_regs *regs)
+{
+	/* tcp_get_syncookie_mss(rsk_ops, af_ops, sk, th) */
+	tw_account_open((const struct sock *)regs_get_kernel_argument(regs, 2));
+	return 0;
+}
+
+void tw_overflows_add_cpu(const struct net *net, const struct tw_stats *s,
+			  unsigned int cpu, struct tw_listen_counts *sum)
+{
+	const struct tw_listen_account *a = per_cpu_ptr(&listen_account, cpu);
+	struct tw_listen_counts c;
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&a->seq);
+		c.overflows = READ_ONCE(s->overflows);
+		c.syn_drops = READ_ONCE(s->syn_drops);
+		c.syncookies = READ_ONCE(s->syncookies);
+		/* @net is alive: the caller found it in the netns list. */
+		if (READ_ONCE(a->net) == net)
+			tw_growth_add(net, cpu, a->base, &c);
+	} while (read_seqcount_retry(&a->seq, seq));
+
+	sum->overflows += c.overflows;
+	sum->syn_drops += c.syn_drops;
+	sum->syncookies += c.syncookies;
+}
+
+static void tw_track_counts(const struct tw_track *t, struct tw_listen_counts *c)
+{
+	c->overflows = atomic64_read(&t->overflows);
+	c->syn_drops = atomic64_read(&t->syn_drops);
+	c->syncookies = atomic64_read(&t->syncookies);
+}
+
+/*
+ * Under rcu_read_lock(), with @t the live entry of a listener that was open
+ * at some point in this read-side section, so its netns is not yet freed.
+ */
+void tw_overflows_of(const struct tw_track *t, struct tw_listen_counts *out)
+{
+	const struct sock *sk = t->key;
+	struct tw_listen_counts before, after;
+	unsigned int cpu, seq, tries = 0;
+
+	do {
+		tw_track_counts(t, &before);
+		*out = before;
+		for_each_possible_cpu(cpu) {
+			const struct tw_listen_account *a =
+				per_cpu_ptr(&listen_account, cpu);
+			struct tw_listen_counts grew;
+
+			do {
+				seq = read_seqcount_begin(&a->seq);
+				memset(&grew, 0, sizeof(grew));
+				if (READ_ONCE(a->sk) == sk && t->cookie &&
+				    a->cookie == t->cookie &&
+				    READ_ONCE(a->net) == sock_net(sk))
+					tw_growth_add(sock_net(sk), cpu, a->base, &grew);
+			} while (read_seqcount_retry(&a->seq, seq));
+			out->overflows += grew.overflows;
+			out->syn_drops += grew.syn_drops;
+			out->syncookies += grew.syncookies;
+		}
+		/* A settle in between moved growth into the entry: read again. */
+		tw_track_counts(t, &after);
+	} while (memcmp(&before, &after, sizeof(before)) && ++tries < 4);
+}
+
+static void tw_overflows_settle_local(void *unused)
+{
+	struct tw_listen_account *a = this_cpu_ptr(&listen_account);
+
+	write_seqcount_begin(&a->seq);
+	tw_account_settle(a, smp_processor_id());
+	write_seqcount_end(&a->seq);
+}
+
+/* The drain worker is single-threaded: one mask is enough. */
+static struct cpumask tw_settle_mask;
+
+void tw_overflows_poll(void)
+{
+	struct net *net;
+	unsigned int cpu;
+
+	cpumask_clear(&tw_settle_mask);
+	rcu_read_lock();
+	/* A netns still on the list is not freed before rcu_read_unlock(). */
+	for_each_net_rcu(net) {
+		for_each_online_cpu(cpu) {
+			const struct tw_listen_account *a =
+				per_cpu_ptr(&listen_account, cpu);
+			struct tw_listen_counts grew = {};
+
+			if (READ_ONCE(a->net) != net)
+				continue;
+			tw_growth_add(net, cpu, a->base, &grew);
+			if (grew.overflows | grew.syn_drops | grew.syncookies)
+				cpumask_set_cpu(cpu, &tw_settle_mask);
+		}
+	}
+	rcu_read_unlock();
+	if (!cpumask_empty(&tw_settle_mask))
+		on_each_cpu_mask(&tw_settle_mask, tw_overflows_settle_local, NULL, true);
+}
+
+static void tw_account_forget_dying(struct tw_listen_account *a)
+{
+	if (a->net && !tw_stats_of(a->net)) {
+		write_seqcount_begin(&a->seq);
+		a->net = NULL;
+		a->sk = NULL;
+		write_seqcount_end(&a->seq);
+	}
+}
+
+static void tw_overflows_forget_local(void *unused)
+{
+	tw_account_forget_dying(this_cpu_ptr(&listen_account));
+}
+
+/*
+ * From the pernet exit, after the stats of the dying namespaces were hidden
+ * and a grace period passed: no probe opens an account for them any more,
+ * and the interrupt-disabled accounts of online CPUs are cleared by IPI.
+ */
+void tw_overflows_forget_dying(void)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	on_each_cpu(tw_overflows_forget_local, NULL, true);
+	for_each_possible_cpu(cpu) {
+		/* Nothing runs on an offline CPU to race with. */
+		if (!cpu_online(cpu)) {
+			local_irq_disable();
+			tw_account_forget_dying(per_cpu_ptr(&listen_account, cpu));
+			local_irq_enable();
+		}
+	}
+	cpus_read_unlock();
+}
