@@ -11,8 +11,6 @@
 load lib
 load lib-lifecycle
 
-PORT=7201
-
 setup() {
 	lc_load
 	lc_sysctl net.ipv4.tcp_fin_timeout 3
@@ -22,14 +20,16 @@ fin_wait2_gone() {
 	[ -z "$(ss -Htan state fin-wait-2 "( dport = :$PORT )")" ]
 }
 
-@test "client closes, server never does: leaks names the CLOSE_WAIT owner; the client's FIN_WAIT2 expires after tcp_fin_timeout" {
-	local dir cport spid cookie dwell
+# closewait_case FAMILY ADDR PORT: the whole scenario over one address family.
+closewait_case() {
+	local family=$1 addr=$2 dir cport spid cookie dwell
+	PORT=$3
 	dir=$(tw_tmp)
-	bg_start srv sockdrv serve 127.0.0.1 "$PORT" --no-close
+	bg_start srv sockdrv serve "$addr" "$PORT" --no-close
 	wait_for_line "$(bg_out srv)" '^listening'
 	spid=$(bg_pid srv)
 	lc_trace_start
-	run sockdrv connect 127.0.0.1 "$PORT"
+	run sockdrv connect "$addr" "$PORT"
 	[ "$status" -eq 0 ] || fail "sockdrv connect: $output"
 	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
 	wait_for_line "$(bg_out srv)" '^eof from'
@@ -40,7 +40,7 @@ fin_wait2_gone() {
 	run jq -r --argjson p "$PORT" --argjson c "$cport" \
 		'.[] | select(.sport == $p and .dport == $c) | "\(.sk) \(.state) \(.pid) \(.comm)"' "$dir/leaks.json"
 	[ "$output" = "full CLOSE_WAIT $spid sockdrv" ] ||
-		fail "leaks shows '$output' for 127.0.0.1:$PORT <- :$cport; expected the server (pid $spid sockdrv) in CLOSE_WAIT: $(cat "$dir/leaks.json")"
+		fail "leaks shows '$output' for $addr port $PORT <- :$cport; expected the server (pid $spid sockdrv) in CLOSE_WAIT: $(cat "$dir/leaks.json")"
 	[ "$(ss -Htan state close-wait "( sport = :$PORT )" | wc -l)" = 1 ] || fail "ss: $(ss -tan)"
 
 	# the client's orphaned FIN_WAIT2, a timewait socket
@@ -72,14 +72,14 @@ fin_wait2_gone() {
 	tw_summary "$dir/s.json"
 	[ "$(lc_end_count "$dir/s.json" timewait expired)" -ge 1 ] || fail "summary ends has no timewait/expired: $(jq -c .ends "$dir/s.json")"
 
-	expect inet 127.0.0.1 0 127.0.0.1 "$PORT" CLOSE SYN_SENT
-	expect inet 127.0.0.1 "$cport" 127.0.0.1 "$PORT" SYN_SENT ESTABLISHED
-	expect inet '*' '*' '*' '*' LISTEN SYN_RECV
-	expect inet 127.0.0.1 "$PORT" 127.0.0.1 "$cport" SYN_RECV ESTABLISHED
-	expect inet 127.0.0.1 "$cport" 127.0.0.1 "$PORT" ESTABLISHED FIN_WAIT1
-	expect inet 127.0.0.1 "$cport" 127.0.0.1 "$PORT" FIN_WAIT1 FIN_WAIT2
-	expect inet 127.0.0.1 "$cport" 127.0.0.1 "$PORT" FIN_WAIT2 CLOSE
-	expect inet 127.0.0.1 "$PORT" 127.0.0.1 "$cport" ESTABLISHED CLOSE_WAIT
+	expect "$family" "$addr" 0 "$addr" "$PORT" CLOSE SYN_SENT
+	expect "$family" "$addr" "$cport" "$addr" "$PORT" SYN_SENT ESTABLISHED
+	expect "$family" '*' '*' '*' '*' LISTEN SYN_RECV
+	expect "$family" "$addr" "$PORT" "$addr" "$cport" SYN_RECV ESTABLISHED
+	expect "$family" "$addr" "$cport" "$addr" "$PORT" ESTABLISHED FIN_WAIT1
+	expect "$family" "$addr" "$cport" "$addr" "$PORT" FIN_WAIT1 FIN_WAIT2
+	expect "$family" "$addr" "$cport" "$addr" "$PORT" FIN_WAIT2 CLOSE
+	expect "$family" "$addr" "$PORT" "$addr" "$cport" ESTABLISHED CLOSE_WAIT
 	trace_port "$PORT" >"$dir/kernel.txt"
 	check_transitions tracefs "$dir/kernel.txt"
 	lc_events_since "$dir/all.json"
@@ -89,4 +89,12 @@ fin_wait2_gone() {
 	bg_stop srv KILL || true
 	wait_port_quiet "$PORT"
 	lc_invariants
+}
+
+@test "client closes, server never does: leaks names the CLOSE_WAIT owner; the client's FIN_WAIT2 expires after tcp_fin_timeout" {
+	closewait_case inet 127.0.0.1 7201
+}
+
+@test "IPv6: client closes, server never does: CLOSE_WAIT owner in leaks, FIN_WAIT2 expires" {
+	closewait_case inet6 ::1 7202
 }

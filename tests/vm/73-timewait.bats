@@ -22,11 +22,12 @@ tw_count_is() {
 	[ "$(tw_on "$1")" = "$2" ]
 }
 
-@test "both close, client first: the client's TIME_WAIT is counted = sockstat tw = ss" {
-	local dir port=7301 cport cookie
+# both_close FAMILY ADDR PORT
+both_close() {
+	local family=$1 addr=$2 port=$3 dir cport cookie
 	dir=$(tw_tmp)
 	trace_start
-	run sockdrv handshake 127.0.0.1 "$port"
+	run sockdrv handshake "$addr" "$port"
 	[ "$status" -eq 0 ] || fail "sockdrv handshake: $output"
 	trace_stop
 	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
@@ -53,18 +54,27 @@ tw_count_is() {
 		fail "the client's timewait socket (cookie $cookie): '$output', expected a handoff by sockdrv ending in TIME_WAIT"
 	jq -c --argjson k "$cookie" 'select(.cookie == $k and .sk == "timewait")' "$dir/ev.json" | sed 's/^/#   /' >&3
 
-	expect inet 127.0.0.1 "$cport" 127.0.0.1 "$port" FIN_WAIT2 CLOSE
+	expect "$family" "$addr" "$cport" "$addr" "$port" FIN_WAIT2 CLOSE
 	trace_port "$port" | awk -v c="$cport" '$3 == c && $7 == "CLOSE"' >"$dir/kernel.txt"
 	check_transitions tracefs "$dir/kernel.txt"
 	lc_invariants
 }
 
-@test "server closes first; a new SYN from the same client port reuses its TIME_WAIT (reason reused)" {
-	local dir port=7302 cport n
+@test "both close, client first: the client's TIME_WAIT is counted = sockstat tw = ss" {
+	both_close inet 127.0.0.1 7301
+}
+
+@test "IPv6: both close, client first: the client's TIME_WAIT is counted = sockstat tw = ss" {
+	both_close inet6 ::1 7304
+}
+
+# reuse_timewait ADDR PORT
+reuse_timewait() {
+	local addr=$1 port=$2 dir cport n
 	dir=$(tw_tmp)
-	bg_start srv sockdrv serve 127.0.0.1 "$port" --count 2 --close-first --reuseaddr
+	bg_start srv sockdrv serve "$addr" "$port" --count 2 --close-first --reuseaddr
 	wait_for_line "$(bg_out srv)" '^listening'
-	run sockdrv connect 127.0.0.1 "$port" --wait-eof
+	run sockdrv connect "$addr" "$port" --wait-eof
 	[ "$status" -eq 0 ] || fail "first connection: $output"
 	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
 	wait_for "the server's TIME_WAIT on :$port" 10 tw_count_is "$port" 1
@@ -72,7 +82,7 @@ tw_count_is() {
 	show tcpwatch leaks --older-than 0 --state TIME_WAIT --port "$port"
 	tw_summary "$dir/s0.json"
 
-	run sockdrv connect 127.0.0.1 "$port" --wait-eof --bind-port "$cport" --reuseaddr
+	run sockdrv connect "$addr" "$port" --wait-eof --bind-port "$cport" --reuseaddr
 	[ "$status" -eq 0 ] || fail "second connection from port $cport: $output"
 	echo "$output" | sed 's/^/#   /' >&3
 	wait_for_line "$(bg_out srv)" '^done'
@@ -87,6 +97,14 @@ tw_count_is() {
 	# the second connection left a TIME_WAIT of its own, on the same tuple
 	[ "$(tw_on "$port")" = 1 ] || fail "ss: $(ss -tan)"
 	lc_invariants
+}
+
+@test "server closes first; a new SYN from the same client port reuses its TIME_WAIT (reason reused)" {
+	reuse_timewait 127.0.0.1 7302
+}
+
+@test "IPv6: a new SYN from the same client port reuses the server's TIME_WAIT (reason reused)" {
+	reuse_timewait ::1 7305
 }
 
 @test "SO_REUSEADDR: a port with a TIME_WAIT socket cannot be bound without it, can with it" {
