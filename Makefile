@@ -6,6 +6,9 @@
 
 PREFIX ?= /usr/local
 FLAVOUR ?= generic
+# make check runs the VM suite on both of Debian's kernels, generic and
+# PREEMPT_RT, unless FLAVOUR names one.
+CHECK_FLAVOUR := $(if $(filter command line environment,$(origin FLAVOUR)),$(FLAVOUR),all)
 
 all: module userspace tests
 
@@ -24,8 +27,9 @@ userspace:
 tests:
 	$(MAKE) -C tests
 
-check: deps
-	scripts/run-checks.sh --flavour $(FLAVOUR)
+check:
+	$(MAKE) deps FLAVOUR=$(CHECK_FLAVOUR)
+	scripts/run-checks.sh --flavour $(CHECK_FLAVOUR)
 
 demo: deps
 	scripts/demo.sh --flavour $(FLAVOUR)
