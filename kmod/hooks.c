@@ -44,11 +44,14 @@ static void tw_find_tracepoint(struct tracepoint *tp, void *priv)
 struct tw_kprobe {
 	const char *symbol;
 	kprobe_pre_handler_t pre;
+	bool optional;		/* in code a kernel may leave out (MPTCP) */
 	struct kprobe kp;
 	bool attached;
 };
 
 #define TW_KPROBE(sym, handler) { .symbol = sym, .pre = handler }
+#define TW_KPROBE_OPTIONAL(sym, handler) \
+	{ .symbol = sym, .pre = handler, .optional = true }
 
 static struct tw_kprobe tw_kprobes[] = {
 	TW_KPROBE("inet_csk_reqsk_queue_hash_add", tw_kp_reqsk_hash_add),
@@ -62,13 +65,17 @@ static struct tw_kprobe tw_kprobes[] = {
 	TW_KPROBE("tcp_timewait_state_process", tw_kp_timewait_state_process),
 	TW_KPROBE("inet_twsk_deschedule_put", tw_kp_twsk_deschedule_put),
 	TW_KPROBE("inet_twsk_kill", tw_kp_twsk_kill),
-	TW_KPROBE("tcp_v4_conn_request", tw_kp_conn_request),
-	TW_KPROBE("tcp_v6_conn_request", tw_kp_conn_request),
-	TW_KPROBE("tcp_v4_syn_recv_sock", tw_kp_syn_recv_sock),
-	TW_KPROBE("tcp_v6_syn_recv_sock", tw_kp_syn_recv_sock),
+	TW_KPROBE("tcp_v4_conn_request", tw_kp_listener_arg0),
+	TW_KPROBE("tcp_v6_conn_request", tw_kp_listener_arg0),
+	TW_KPROBE("tcp_conn_request", tw_kp_tcp_conn_request),
+	TW_KPROBE_OPTIONAL("subflow_v4_conn_request", tw_kp_listener_arg0),
+	TW_KPROBE_OPTIONAL("subflow_v6_conn_request", tw_kp_listener_arg0),
+	TW_KPROBE("tcp_v4_syn_recv_sock", tw_kp_listener_arg0),
+	TW_KPROBE("tcp_v6_syn_recv_sock", tw_kp_listener_arg0),
 	TW_KPROBE("tcp_req_err", tw_kp_req_err),
 	TW_KPROBE("tcp_get_syncookie_mss", tw_kp_get_syncookie_mss),
 	TW_KPROBE("security_sock_graft", tw_kp_sock_graft),
+	TW_KPROBE_OPTIONAL("mptcp_sock_graft", tw_kp_sock_graft),
 };
 
 /*
@@ -123,7 +130,9 @@ int tw_hooks_init(void)
 	for (i = 0; tw_lifecycle && i < ARRAY_SIZE(tw_kprobes); i++) {
 		err = tw_kprobe_attach(&tw_kprobes[i]);
 		tw_kprobes[i].attached = !err;
-		if (err)
+		if (err == -ENOENT && tw_kprobes[i].optional)
+			pr_debug("no %s in this kernel\n", tw_kprobes[i].symbol);
+		else if (err)
 			pr_warn("cannot probe %s (%d): what it shows will be missing\n",
 				tw_kprobes[i].symbol, err);
 	}

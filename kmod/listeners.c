@@ -78,15 +78,17 @@ void tw_listener_synack_retrans(const struct sock *sk)
 /*
  * The process that accepts a connection owns it from then on. inet_accept()
  * grafts the child onto the new socket with sock_graft(), whose LSM hook is
- * a function of its own: the child, from the acceptor's context.
+ * a function of its own: the child, from the acceptor's context. MPTCP
+ * grafts its TCP subflows with mptcp_sock_graft(), also from softirq when
+ * a subflow joins; only a process is an owner.
  */
 int tw_kp_sock_graft(struct kprobe *kp, struct pt_regs *regs)
 {
 	const struct sock *sk = (const struct sock *)regs_get_kernel_argument(regs, 0);
 	struct tw_track *t;
 
-	if ((sk->sk_family != AF_INET && sk->sk_family != AF_INET6) ||
-	    sk->sk_protocol != IPPROTO_TCP)
+	if (!in_task() || (sk->sk_family != AF_INET && sk->sk_family != AF_INET6) ||
+	    sk->sk_type != SOCK_STREAM || sk->sk_protocol != IPPROTO_TCP)
 		return 0;
 	rcu_read_lock();
 	t = tw_track_lookup(sk);

@@ -3,24 +3,30 @@
  * Per-listener accept-queue overflows, SYN drops and SYN cookies.
  *
  * The kernel counts these only per netns, in per-CPU TcpExt counters
- * (ListenOverflows, ListenDrops, SyncookiesSent), and only inside functions
- * that are handed the listener: tcp_v[46]_conn_request() (which calls
- * tcp_conn_request()), tcp_v[46]_syn_recv_sock(), tcp_req_err() and
- * tcp_get_syncookie_mss(). They run in softirq and do not interleave on a
- * CPU, so a kprobe on each entry opens an account for its listener on its
- * CPU and settles the one it replaces: whatever this CPU's counters grew by
- * since the previous entry, that listener did.
+ * (ListenOverflows, ListenDrops, SyncookiesSent), and for TCP only inside
+ * functions that are handed the listener: tcp_v[46]_conn_request(),
+ * tcp_conn_request() (also called by MPTCP's subflow_v[46]_conn_request()),
+ * tcp_v[46]_syn_recv_sock(), tcp_req_err() and tcp_get_syncookie_mss().
+ * They run in softirq or with BH off and do not interleave on a CPU (on
+ * PREEMPT_RT, BH sections of a CPU are serialized by its softirq lock);
+ * where one calls another it is for the same listener. So a kprobe on each
+ * entry opens an account for its listener on its CPU and settles the one it
+ * replaces: whatever this CPU's counters grew by since the previous entry,
+ * that listener did. (DCCP and SMC bump the same counters; their growth goes
+ * to the last TCP listener of the CPU: see Documentation/design.md.)
  *
  * An account stays open until the next entry on its CPU. Readers add its
- * growth so far, under the account's seqcount, so totals are exact at any
- * moment; the drain worker has a CPU whose account grew settle it, so the
- * overflow events go out within drain_ms. Return probes would close an
- * account at once, but arming kretprobes under traffic crashed Debian's 6.1
- * (Documentation/design.md).
+ * growth so far, under the account's seqcount, so netns totals are exact
+ * at any moment; the drain worker has a CPU whose account grew settle it
+ * by IPI, so overflow events go out within drain_ms. Return probes would
+ * close an account at once, but arming kretprobes under traffic crashed
+ * Debian's 6.1 (Documentation/design.md).
  *
- * Every access to an account is on its own CPU with interrupts off, or a
- * seqcount read. Its netns pointer is only dereferenced there, or once
- * the reader has found that netns alive.
+ * An account is written only on its own CPU with interrupts off, or, for
+ * an offline CPU, under cpus_read_lock(); readers use its seqcount (the
+ * drain worker's "did it grow" peek needs none). Its netns is dereferenced
+ * under RCU: tw_overflows_forget_dying() clears the accounts of a dying
+ * netns and waits for a grace period before ipv4 frees its counters.
  */
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
@@ -51,10 +57,14 @@ static const int tw_mib_item[TW_NR_MIBS] = {
 struct tw_listen_account {
 	seqcount_t seq;
 	struct net *net;		/* NULL: none open */
-	const struct sock *sk;		/* the listener; compared, not read */
+	const struct sock *sk;		/* the listener; read only while tracked */
 	u64 cookie;			/* ... and its cookie: tells a reused address */
-	unsigned long base[TW_NR_MIBS];	/* this CPU's counters when opened */
+	unsigned long base[TW_NR_MIBS];	/* this CPU's counters at the last settle */
+	bool lone_overflows;		/* overflows without a listen drop are whole */
 };
+
+/* Tries to read a listener's counts while no CPU settles into them. */
+#define TW_LISTENER_READ_TRIES	4
 
 static DEFINE_PER_CPU(struct tw_listen_account, listen_account) = {
 	.seq = SEQCNT_ZERO(listen_account.seq),
@@ -70,12 +80,15 @@ static void tw_mib_read(const struct net *net, unsigned int cpu,
 		val[i] = READ_ONCE(mib->mibs[tw_mib_item[i]]);
 }
 
-/* Add the growth of @net's counters on @cpu since @base to @c. */
+/*
+ * Add the growth of @net's counters on @cpu since @base to @c; leave the
+ * counters in @now.
+ */
 static void tw_growth_add(const struct net *net, unsigned int cpu,
 			  const unsigned long base[TW_NR_MIBS],
-			  struct tw_listen_counts *c)
+			  unsigned long now[TW_NR_MIBS], struct tw_listen_counts *c)
 {
-	unsigned long now[TW_NR_MIBS], overflows, drops;
+	unsigned long overflows, drops;
 
 	tw_mib_read(net, cpu, now);
 	overflows = now[TW_MIB_OVERFLOWS] - base[TW_MIB_OVERFLOWS];
@@ -114,9 +127,10 @@ static struct tw_track *tw_account_listener(const struct tw_listen_account *a)
 	return t && a->cookie && t->cookie == a->cookie ? t : NULL;
 }
 
-/* Move what @a's listener did on @cpu since it was opened into the counters. */
+/* Move what @a's listener did on @cpu since the last settle into the counters. */
 static void tw_account_settle(struct tw_listen_account *a, unsigned int cpu)
 {
+	unsigned long now[TW_NR_MIBS];
 	struct tw_listen_counts grew = {};
 	struct tw_stats __percpu *stats;
 	struct tw_stats *s;
@@ -124,8 +138,8 @@ static void tw_account_settle(struct tw_listen_account *a, unsigned int cpu)
 
 	if (!a->net)
 		return;
-	tw_growth_add(a->net, cpu, a->base, &grew);
-	tw_mib_read(a->net, cpu, a->base);
+	tw_growth_add(a->net, cpu, a->base, now, &grew);
+	memcpy(a->base, now, sizeof(now));
 	stats = tw_stats_of(a->net);
 	if (likely(!(grew.overflows | grew.syn_drops | grew.syncookies)) ||
 	    unlikely(!stats))
@@ -152,7 +166,7 @@ static void tw_account_settle(struct tw_listen_account *a, unsigned int cpu)
 }
 
 /* The kernel is about to count for listener @sk on this CPU. */
-static void tw_account_open(const struct sock *sk)
+static void tw_account_open(const struct sock *sk, bool lone_overflows)
 {
 	struct tw_listen_account *a;
 	struct net *net = sock_net(sk);
@@ -169,23 +183,26 @@ static void tw_account_open(const struct sock *sk)
 		a->net = net;
 		a->sk = sk;
 		a->cookie = atomic64_read(&sk->sk_cookie);
+		a->lone_overflows = lone_overflows;
 		tw_mib_read(net, cpu, a->base);
 	} else {
 		a->net = NULL;
+		a->sk = NULL;
 	}
 	write_seqcount_end(&a->seq);
 	local_irq_restore(flags);
 }
 
-int tw_kp_conn_request(struct kprobe *kp, struct pt_regs *regs)
+int tw_kp_listener_arg0(struct kprobe *kp, struct pt_regs *regs)
 {
-	tw_account_open((const struct sock *)regs_get_kernel_argument(regs, 0));
+	tw_account_open((const struct sock *)regs_get_kernel_argument(regs, 0), false);
 	return 0;
 }
 
-int tw_kp_syn_recv_sock(struct kprobe *kp, struct pt_regs *regs)
+int tw_kp_tcp_conn_request(struct kprobe *kp, struct pt_regs *regs)
 {
-	tw_account_open((const struct sock *)regs_get_kernel_argument(regs, 0));
+	/* tcp_conn_request(rsk_ops, af_ops, sk, skb) */
+	tw_account_open((const struct sock *)regs_get_kernel_argument(regs, 2), false);
 	return 0;
 }
 
@@ -194,14 +211,14 @@ int tw_kp_req_err(struct kprobe *kp, struct pt_regs *regs)
 	/* tcp_req_err(sk, seq, abort): @sk is a request socket. */
 	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
 
-	tw_account_open(inet_reqsk(sk)->rsk_listener);
+	tw_account_open(inet_reqsk(sk)->rsk_listener, false);
 	return 0;
 }
 
 int tw_kp_get_syncookie_mss(struct kprobe *kp, struct pt_regs *regs)
 {
-	/* tcp_get_syncookie_mss(rsk_ops, af_ops, sk, th) */
-	tw_account_open((const struct sock *)regs_get_kernel_argument(regs, 2));
+	/* tcp_get_syncookie_mss(rsk_ops, af_ops, sk, th): no listen drop */
+	tw_account_open((const struct sock *)regs_get_kernel_argument(regs, 2), true);
 	return 0;
 }
 
@@ -209,6 +226,7 @@ void tw_overflows_add_cpu(const struct net *net, const struct tw_stats *s,
 			  unsigned int cpu, struct tw_listen_counts *sum)
 {
 	const struct tw_listen_account *a = per_cpu_ptr(&listen_account, cpu);
+	unsigned long now[TW_NR_MIBS];
 	struct tw_listen_counts c;
 	unsigned int seq;
 
@@ -219,7 +237,7 @@ void tw_overflows_add_cpu(const struct net *net, const struct tw_stats *s,
 		c.syncookies = READ_ONCE(s->syncookies);
 		/* @net is alive: the caller found it in the netns list. */
 		if (READ_ONCE(a->net) == net)
-			tw_growth_add(net, cpu, a->base, &c);
+			tw_growth_add(net, cpu, a->base, now, &c);
 	} while (read_seqcount_retry(&a->seq, seq));
 
 	sum->overflows += c.overflows;
@@ -235,13 +253,16 @@ static void tw_track_counts(const struct tw_track *t, struct tw_listen_counts *c
 }
 
 /*
- * Under rcu_read_lock(), with @t the live entry of a listener that was open
- * at some point in this read-side section, so its netns is not yet freed.
+ * Under rcu_read_lock(), with @t the live entry of a listener. Exact when
+ * no CPU settles growth into @t during the read; while SYNs are being
+ * dropped faster than the read takes it may miss the last few, which the
+ * next read shows (the netns totals are exact regardless).
  */
 void tw_overflows_of(const struct tw_track *t, struct tw_listen_counts *out)
 {
 	const struct sock *sk = t->key;
 	struct tw_listen_counts before, after;
+	unsigned long now[TW_NR_MIBS];
 	unsigned int cpu, seq, tries = 0;
 
 	do {
@@ -258,7 +279,7 @@ void tw_overflows_of(const struct tw_track *t, struct tw_listen_counts *out)
 				if (READ_ONCE(a->sk) == sk && t->cookie &&
 				    a->cookie == t->cookie &&
 				    READ_ONCE(a->net) == sock_net(sk))
-					tw_growth_add(sock_net(sk), cpu, a->base, &grew);
+					tw_growth_add(sock_net(sk), cpu, a->base, now, &grew);
 			} while (read_seqcount_retry(&a->seq, seq));
 			out->overflows += grew.overflows;
 			out->syn_drops += grew.syn_drops;
@@ -266,15 +287,35 @@ void tw_overflows_of(const struct tw_track *t, struct tw_listen_counts *out)
 		}
 		/* A settle in between moved growth into the entry: read again. */
 		tw_track_counts(t, &after);
-	} while (memcmp(&before, &after, sizeof(before)) && ++tries < 4);
+	} while (memcmp(&before, &after, sizeof(before)) &&
+		 ++tries < TW_LISTENER_READ_TRIES);
+}
+
+/*
+ * An IPI may land between the kernel's ListenOverflows increment and the
+ * ListenDrops one a few lines on (tcp_v4_syn_recv_sock(), tcp_conn_request()):
+ * settling then would count the drop apart, as a SYN drop. Wait for them
+ * to pair; the next entry on this CPU settles anyway.
+ */
+static bool tw_account_whole(const struct tw_listen_account *a, unsigned int cpu)
+{
+	unsigned long now[TW_NR_MIBS];
+
+	tw_mib_read(a->net, cpu, now);
+	return a->lone_overflows ||
+	       now[TW_MIB_OVERFLOWS] - a->base[TW_MIB_OVERFLOWS] <=
+	       now[TW_MIB_DROPS] - a->base[TW_MIB_DROPS];
 }
 
 static void tw_overflows_settle_local(void *unused)
 {
 	struct tw_listen_account *a = this_cpu_ptr(&listen_account);
+	unsigned int cpu = smp_processor_id();
 
+	if (!a->net || !tw_account_whole(a, cpu))
+		return;
 	write_seqcount_begin(&a->seq);
-	tw_account_settle(a, smp_processor_id());
+	tw_account_settle(a, cpu);
 	write_seqcount_end(&a->seq);
 }
 
@@ -283,24 +324,22 @@ static struct cpumask tw_settle_mask;
 
 void tw_overflows_poll(void)
 {
-	struct net *net;
+	unsigned long now[TW_NR_MIBS];
 	unsigned int cpu;
 
 	cpumask_clear(&tw_settle_mask);
 	rcu_read_lock();
-	/* A netns still on the list is not freed before rcu_read_unlock(). */
-	for_each_net_rcu(net) {
-		for_each_online_cpu(cpu) {
-			const struct tw_listen_account *a =
-				per_cpu_ptr(&listen_account, cpu);
-			struct tw_listen_counts grew = {};
+	for_each_online_cpu(cpu) {
+		const struct tw_listen_account *a = per_cpu_ptr(&listen_account, cpu);
+		const struct net *net = READ_ONCE(a->net);
+		struct tw_listen_counts grew = {};
 
-			if (READ_ONCE(a->net) != net)
-				continue;
-			tw_growth_add(net, cpu, a->base, &grew);
-			if (grew.overflows | grew.syn_drops | grew.syncookies)
-				cpumask_set_cpu(cpu, &tw_settle_mask);
-		}
+		if (!net)
+			continue;
+		/* A peek without the seqcount: a wrong guess costs an IPI or a poll. */
+		tw_growth_add(net, cpu, a->base, now, &grew);
+		if (grew.overflows | grew.syn_drops | grew.syncookies)
+			cpumask_set_cpu(cpu, &tw_settle_mask);
 	}
 	rcu_read_unlock();
 	if (!cpumask_empty(&tw_settle_mask))
@@ -313,6 +352,7 @@ static void tw_account_forget_dying(struct tw_listen_account *a)
 		write_seqcount_begin(&a->seq);
 		a->net = NULL;
 		a->sk = NULL;
+		a->cookie = 0;
 		write_seqcount_end(&a->seq);
 	}
 }
@@ -322,17 +362,28 @@ static void tw_overflows_forget_local(void *unused)
 	tw_account_forget_dying(this_cpu_ptr(&listen_account));
 }
 
+/* Whether @cpu's account is of a dying netns; no new one can be opened. */
+static bool tw_account_dying(int cpu, void *unused)
+{
+	const struct net *net = READ_ONCE(per_cpu_ptr(&listen_account, cpu)->net);
+
+	return net && !tw_stats_of(net);
+}
+
 /*
- * From the pernet exit, after the stats of the dying namespaces were hidden
- * and a grace period passed: no probe opens an account for them any more,
- * and the interrupt-disabled accounts of online CPUs are cleared by IPI.
+ * From the pernet exit_batch, after the stats of the dying namespaces were
+ * hidden and a grace period passed, so no probe opens an account for them
+ * any more. Accounts of online CPUs are written on their CPU, by IPI.
+ * ipv4 frees the counters later (its pernet ops were registered first, so
+ * they exit after ours), and only after readers that found a dying netns
+ * in an account under rcu_read_lock() are done.
  */
 void tw_overflows_forget_dying(void)
 {
 	unsigned int cpu;
 
 	cpus_read_lock();
-	on_each_cpu(tw_overflows_forget_local, NULL, true);
+	on_each_cpu_cond(tw_account_dying, tw_overflows_forget_local, NULL, true);
 	for_each_possible_cpu(cpu) {
 		/* Nothing runs on an offline CPU to race with. */
 		if (!cpu_online(cpu)) {
@@ -342,4 +393,5 @@ void tw_overflows_forget_dying(void)
 		}
 	}
 	cpus_read_unlock();
+	synchronize_rcu();
 }

@@ -17,8 +17,8 @@ struct tw_listen_counts {
 };
 
 /* kprobe handlers: the functions in which the kernel counts those. */
-int tw_kp_conn_request(struct kprobe *kp, struct pt_regs *regs);
-int tw_kp_syn_recv_sock(struct kprobe *kp, struct pt_regs *regs);
+int tw_kp_listener_arg0(struct kprobe *kp, struct pt_regs *regs);
+int tw_kp_tcp_conn_request(struct kprobe *kp, struct pt_regs *regs);
 int tw_kp_req_err(struct kprobe *kp, struct pt_regs *regs);
 int tw_kp_get_syncookie_mss(struct kprobe *kp, struct pt_regs *regs);
 
