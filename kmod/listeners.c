@@ -80,14 +80,16 @@ void tw_listener_synack_retrans(const struct sock *sk)
  * grafts the child onto the new socket with sock_graft(), whose LSM hook is
  * a function of its own: the child, from the acceptor's context. MPTCP
  * grafts its TCP subflows with mptcp_sock_graft(), also from softirq when
- * a subflow joins; only a process is an owner.
+ * a subflow joins; only a process is an owner. (Not in_task(): until a
+ * kprobe is optimized its handler runs from int3, which x86 enters as an
+ * NMI; the softirq bits still tell what the probed code was running in.)
  */
 int tw_kp_sock_graft(struct kprobe *kp, struct pt_regs *regs)
 {
 	const struct sock *sk = (const struct sock *)regs_get_kernel_argument(regs, 0);
 	struct tw_track *t;
 
-	if (!in_task() || (sk->sk_family != AF_INET && sk->sk_family != AF_INET6) ||
+	if (in_serving_softirq() || (sk->sk_family != AF_INET && sk->sk_family != AF_INET6) ||
 	    sk->sk_type != SOCK_STREAM || sk->sk_protocol != IPPROTO_TCP)
 		return 0;
 	rcu_read_lock();

@@ -98,3 +98,22 @@ closewait_case() {
 @test "IPv6: client closes, server never does: CLOSE_WAIT owner in leaks, FIN_WAIT2 expires" {
 	closewait_case inet6 ::1 7202
 }
+
+@test "the acceptor owns its CLOSE_WAIT sockets also while the kprobes are int3 probes (not yet optimized)" {
+	local dir port=7203 spid
+	dir=$(tw_tmp)
+	# Right after insmod, and whenever optimization is off, a kprobe's
+	# handler runs from int3, which x86 enters like an NMI.
+	lc_sysctl debug.kprobes-optimization 0
+	bg_start cw sockdrv closewait 127.0.0.1 "$port" --count 2
+	wait_for_line "$(bg_out cw)" '^closewait ready'
+	spid=$(bg_pid cw)
+	tcpwatch leaks --older-than 0 --state CLOSE_WAIT --port "$port" --json >"$dir/leaks.json"
+	show tcpwatch leaks --older-than 0 --port "$port"
+	run jq -r '.[] | "\(.pid) \(.comm)"' "$dir/leaks.json"
+	[ "$output" = "$spid sockdrv"$'\n'"$spid sockdrv" ] ||
+		fail "leaks shows owners '$output' for the 2 CLOSE_WAIT sockets, expected pid $spid sockdrv: $(cat "$dir/leaks.json")"
+	bg_stop cw KILL || true
+	wait_port_quiet "$port"
+	lc_invariants
+}
