@@ -102,6 +102,13 @@ static void tw_growth_add(const struct net *net, unsigned int cpu,
 	c->syncookies += now[TW_MIB_COOKIES] - base[TW_MIB_COOKIES];
 }
 
+static void tw_counts_add(struct tw_listen_counts *sum, const struct tw_listen_counts *c)
+{
+	sum->overflows += c->overflows;
+	sum->syn_drops += c->syn_drops;
+	sum->syncookies += c->syncookies;
+}
+
 static void tw_listener_event(const struct sock *sk, u8 type, const struct tw_track *t)
 {
 	struct tw_transition tr = {
@@ -180,11 +187,13 @@ static void tw_account_open(const struct sock *sk, bool lone_overflows)
 	tw_account_settle(a, cpu);
 	/* Never open one in a dying netns: tw_overflows_forget_dying() ran. */
 	if (likely(tw_stats_of(net))) {
+		/* Settling an account of the same netns left its base at now. */
+		if (a->net != net)
+			tw_mib_read(net, cpu, a->base);
 		a->net = net;
 		a->sk = sk;
 		a->cookie = atomic64_read(&sk->sk_cookie);
 		a->lone_overflows = lone_overflows;
-		tw_mib_read(net, cpu, a->base);
 	} else {
 		a->net = NULL;
 		a->sk = NULL;
@@ -240,9 +249,7 @@ void tw_overflows_add_cpu(const struct net *net, const struct tw_stats *s,
 			tw_growth_add(net, cpu, a->base, now, &c);
 	} while (read_seqcount_retry(&a->seq, seq));
 
-	sum->overflows += c.overflows;
-	sum->syn_drops += c.syn_drops;
-	sum->syncookies += c.syncookies;
+	tw_counts_add(sum, &c);
 }
 
 static void tw_track_counts(const struct tw_track *t, struct tw_listen_counts *c)
@@ -281,9 +288,7 @@ void tw_overflows_of(const struct tw_track *t, struct tw_listen_counts *out)
 				    READ_ONCE(a->net) == sock_net(sk))
 					tw_growth_add(sock_net(sk), cpu, a->base, now, &grew);
 			} while (read_seqcount_retry(&a->seq, seq));
-			out->overflows += grew.overflows;
-			out->syn_drops += grew.syn_drops;
-			out->syncookies += grew.syncookies;
+			tw_counts_add(out, &grew);
 		}
 		/* A settle in between moved growth into the entry: read again. */
 		tw_track_counts(t, &after);
