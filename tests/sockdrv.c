@@ -366,7 +366,7 @@ enum {
 	OPT_REUSEADDR, OPT_CLOSE_FIRST, OPT_WAIT_EOF, OPT_EXPECT_REFUSED,
 	OPT_LINGER0, OPT_SHUTDOWN, OPT_HOLD_MS, OPT_HOLD, OPT_WORKERS, OPT_TIMEOUT_MS,
 	OPT_REPLY, OPT_DEFER_ACCEPT, OPT_BIND_PORT, OPT_KEEPALIVE, OPT_DATA,
-	OPT_WAIT_MS, OPT_USR1_DATA, OPT_EXPECT_INUSE,
+	OPT_WAIT_MS, OPT_USR1_DATA, OPT_EXPECT_INUSE, OPT_FIN_WAIT2,
 };
 
 #define COMMON_OPTS { "timeout-ms", required_argument, NULL, OPT_TIMEOUT_MS }
@@ -489,13 +489,39 @@ static int serve_main(int argc, char **argv)
 
 static const char connect_usage[] =
 	"connect ADDR PORT [--close-first | --wait-eof] [--expect-refused]\n"
-	"      [--linger0] [--shutdown rd|wr|rdwr] [--hold-ms MS] [--hold]\n"
+	"      [--linger0] [--shutdown rd|wr|rdwr [--fin-wait2]] [--hold-ms MS] [--hold]\n"
 	"      [--bind-port P [--reuseaddr]] [--keepalive IDLE,INTVL,CNT]\n"
 	"      [--timeout-ms MS]\n"
 	"  Connect, then close first (default), or read until the server closes\n"
 	"  (--wait-eof; a reset or a keepalive timeout ends it too). --hold: do\n"
 	"  not close, hold until killed. --bind-port: bind the client to port P\n"
-	"  first. --expect-refused: succeed only on ECONNREFUSED.";
+	"  first. --expect-refused: succeed only on ECONNREFUSED. --fin-wait2:\n"
+	"  after shutdown, wait (up to 5 s) for the peer to ack the FIN, so close()\n"
+	"  hands the socket straight to a timewait socket in FIN_WAIT2.";
+
+/*
+ * An orphaned FIN_WAIT1 socket whose ACK comes while close() holds the
+ * socket lock stays a full socket in FIN_WAIT2 (tcp_rcv_state_process());
+ * closed in FIN_WAIT2 it goes to a timewait socket at once (__tcp_close()).
+ */
+static void wait_for_fin_wait2(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		len = sizeof(ti);
+		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+			die_errno("getsockopt TCP_INFO");
+		if (ti.tcpi_state == TCP_FIN_WAIT2) {
+			step("fin_wait2 %s", local_name(fd));
+			return;
+		}
+		usleep(10000);
+	}
+	die("%s did not reach FIN_WAIT2 in 5 s", local_name(fd));
+}
 
 static int connect_main(int argc, char **argv)
 {
@@ -505,6 +531,7 @@ static int connect_main(int argc, char **argv)
 		{ "expect-refused", no_argument, NULL, OPT_EXPECT_REFUSED },
 		{ "linger0", no_argument, NULL, OPT_LINGER0 },
 		{ "shutdown", required_argument, NULL, OPT_SHUTDOWN },
+		{ "fin-wait2", no_argument, NULL, OPT_FIN_WAIT2 },
 		{ "hold-ms", required_argument, NULL, OPT_HOLD_MS },
 		{ "hold", no_argument, NULL, OPT_HOLD },
 		{ "bind-port", required_argument, NULL, OPT_BIND_PORT },
@@ -513,7 +540,7 @@ static int connect_main(int argc, char **argv)
 		COMMON_OPTS, { 0 }
 	};
 	bool wait_eof = false, expect_refused = false, linger0 = false, hold = false;
-	bool reuseaddr = false;
+	bool reuseaddr = false, fin_wait2 = false;
 	int c, fd, how = -1, hold_ms = 0, bind_port = -1, ka[3] = { 0 }, ret;
 	struct addr a;
 
@@ -535,6 +562,7 @@ static int connect_main(int argc, char **argv)
 			break;
 		case OPT_HOLD_MS: hold_ms = parse_num(optarg, "--hold-ms", 0, 3600000); break;
 		case OPT_HOLD: hold = true; break;
+		case OPT_FIN_WAIT2: fin_wait2 = true; break;
 		case OPT_BIND_PORT: bind_port = parse_num(optarg, "--bind-port", 1, 65535); break;
 		case OPT_REUSEADDR: reuseaddr = true; break;
 		case OPT_KEEPALIVE:
@@ -572,6 +600,11 @@ static int connect_main(int argc, char **argv)
 			die_errno("shutdown");
 		step("shutdown %s %s", how == SHUT_RD ? "SHUT_RD" : how == SHUT_WR ? "SHUT_WR" : "SHUT_RDWR",
 		     local_name(fd));
+	}
+	if (fin_wait2) {
+		if (how != SHUT_WR && how != SHUT_RDWR)
+			usage_error(connect_usage);
+		wait_for_fin_wait2(fd);
 	}
 	if (wait_eof) {
 		ret = read_to_eof(fd);

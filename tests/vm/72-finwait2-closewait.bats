@@ -29,7 +29,8 @@ closewait_case() {
 	wait_for_line "$(bg_out srv)" '^listening'
 	spid=$(bg_pid srv)
 	lc_trace_start
-	run sockdrv connect "$addr" "$PORT"
+	# close() in FIN_WAIT2, so the handoff to a timewait socket is certain
+	run sockdrv connect "$addr" "$PORT" --shutdown wr --fin-wait2
 	[ "$status" -eq 0 ] || fail "sockdrv connect: $output"
 	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
 	wait_for_line "$(bg_out srv)" '^eof from'
@@ -78,6 +79,8 @@ closewait_case() {
 	expect "$family" "$addr" "$PORT" "$addr" "$cport" SYN_RECV ESTABLISHED
 	expect "$family" "$addr" "$cport" "$addr" "$PORT" ESTABLISHED FIN_WAIT1
 	expect "$family" "$addr" "$cport" "$addr" "$PORT" FIN_WAIT1 FIN_WAIT2
+	# close() in FIN_WAIT2: tcp_close_state() sets the same state again
+	expect "$family" "$addr" "$cport" "$addr" "$PORT" FIN_WAIT2 FIN_WAIT2
 	expect "$family" "$addr" "$cport" "$addr" "$PORT" FIN_WAIT2 CLOSE
 	expect "$family" "$addr" "$PORT" "$addr" "$cport" ESTABLISHED CLOSE_WAIT
 	trace_port "$PORT" >"$dir/kernel.txt"
