@@ -30,7 +30,7 @@ tw_present() {
 	# long poll would only compare the two once it expired (a second and
 	# third try are for older TIME_WAITs ending during the first)
 	lc_tw_agree || lc_tw_agree || lc_tw_agree ||
-		fail "right after insmod timewait.current is $(tcpwatch summary --json | jq -r .timewait.current), sockstat tw $(lc_sockstat_tw)"
+		fail "right after insmod: $(lc_tw_disagreement)"
 	tw_summary "$dir/s.json"
 	if ! lc_states_agree && ! lc_states_agree; then
 		paste "$dir/inv-tw.txt" "$dir/inv-ss.txt" | awk '{ printf "%-12s tcpwatch %-6s ss %s\n", $1, $2, $4 }' >&2
