@@ -702,30 +702,65 @@ static int handshake_main(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * One connection from local port @port in which the server closes first:
+ * the server's TIME_WAIT stays, and the next round's SYN from the same
+ * port takes it over (reason reused), so timewait sockets come and go fast.
+ */
+static void reuse_connection(int lfd, const struct addr *a, int port)
+{
+	static const int no_keepalive[3];
+	int cfd, sfd, tries = 0;
+
+	/* The last round's client may still wait in LAST_ACK for a moment. */
+	while ((cfd = do_connect_opts(a, port, true, no_keepalive)) == -EADDRNOTAVAIL) {
+		if (++tries == 1000)
+			die("connect from port %d: the 4-tuple stayed in use for 1000 tries", port);
+		usleep(1000);
+	}
+	if (cfd < 0)
+		die("connect from port %d to %s: %s", port, fmt_sa(&a->ss), strerror(-cfd));
+	sfd = do_accept(lfd, NULL, 0);
+	close(sfd);
+	read_to_eof(cfd);
+	close(cfd);
+}
+
 static const char churn_usage[] =
-	"churn ADDR PORT N [--workers W] [--timeout-ms MS]\n"
+	"churn ADDR PORT N [--workers W] [--close-first --bind-port P] [--timeout-ms MS]\n"
 	"  N full connect/accept/close cycles on one listener, split over W\n"
-	"  forked workers (default: one per online CPU), worker i pinned to CPU i.";
+	"  forked workers (default: one per online CPU), worker i pinned to CPU i.\n"
+	"  --close-first --bind-port P: the server closes first and worker i\n"
+	"  connects from port P+i each time, so each SYN reuses a TIME_WAIT.";
 
 static int churn_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "close-first", no_argument, NULL, OPT_CLOSE_FIRST },
+		{ "bind-port", required_argument, NULL, OPT_BIND_PORT },
 		COMMON_OPTS, { 0 }
 	};
 	struct listen_opts lo = { .backlog = 1024, .reuseaddr = true };
 	long n, ncpu = sysconf(_SC_NPROCESSORS_ONLN), workers = 0, w;
-	int c, lfd, status, failed = 0;
+	int c, lfd, status, failed = 0, bind_port = -1;
+	bool close_first = false;
 	struct addr a;
 	pid_t pid;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == OPT_WORKERS)
 			workers = parse_num(optarg, "--workers", 1, 64);
+		else if (c == OPT_CLOSE_FIRST)
+			close_first = true;
+		else if (c == OPT_BIND_PORT)
+			bind_port = parse_num(optarg, "--bind-port", 1, 65535 - 64);
 		else if (!common_opt(c, optarg))
 			usage_error(churn_usage);
 	}
 	want_args(argc, 3, churn_usage);
+	if (close_first != (bind_port > 0))
+		usage_error(churn_usage);
 	parse_addr(argv[optind], argv[optind + 1], &a);
 	n = parse_num(argv[optind + 2], "N", 1, 10000000);
 	if (ncpu < 1)
@@ -755,8 +790,12 @@ static int churn_main(int argc, char **argv)
 			CPU_SET(w % ncpu, &set);
 			if (sched_setaffinity(0, sizeof(set), &set) < 0)
 				die_errno("sched_setaffinity cpu %ld", w % ncpu);
-			for (i = 0; i < mine; i++)
-				one_connection(lfd, &a, false, false);
+			for (i = 0; i < mine; i++) {
+				if (close_first)
+					reuse_connection(lfd, &a, bind_port + w);
+				else
+					one_connection(lfd, &a, false, false);
+			}
 			step("worker %ld on cpu %ld: %ld connections done", w, w % ncpu, mine);
 			_exit(0);
 		}
