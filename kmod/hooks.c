@@ -9,6 +9,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/ftrace.h>
+#include <linux/jump_label.h>
 #include <linux/kprobes.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
@@ -26,9 +27,18 @@
 
 static struct tracepoint *set_state_tp;
 
+/*
+ * Probes attach one after another, so until the last one is in, a socket
+ * could be seen to begin and not to end (or the reverse): every handler
+ * stays quiet until all are attached, and then all go live at once.
+ */
+static DEFINE_STATIC_KEY_FALSE(tw_hooks_live);
+
 static void tw_probe_set_state(void *data, const struct sock *sk,
 			       int oldstate, int newstate)
 {
+	if (!static_branch_likely(&tw_hooks_live))
+		return;
 	/* The tracepoint hands out a const socket; cookies are generated in it. */
 	if (sk->sk_protocol == IPPROTO_TCP)
 		tw_observe_full((struct sock *)sk, oldstate, newstate);
@@ -89,10 +99,17 @@ static struct tw_kprobe tw_kprobes[] = {
  */
 #define TW_KPROBE_OFFSET	MCOUNT_INSN_SIZE
 
+static int tw_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	if (!static_branch_likely(&tw_hooks_live))
+		return 0;
+	return container_of(kp, struct tw_kprobe, kp)->pre(kp, regs);
+}
+
 static int tw_kprobe_attach(struct tw_kprobe *p)
 {
 	p->kp.symbol_name = p->symbol;
-	p->kp.pre_handler = p->pre;
+	p->kp.pre_handler = tw_kprobe_pre;
 	p->kp.offset = TW_KPROBE_OFFSET;
 	return register_kprobe(&p->kp);
 }
@@ -141,8 +158,11 @@ int tw_hooks_init(void)
 		pr_err("cannot attach to sock:%s: %d\n", TW_CORE_TRACEPOINT, err);
 		set_state_tp = NULL;
 		tw_hooks_exit();
+		return err;
 	}
-	return err;
+	/* Patches every site and syncs every CPU before it returns. */
+	static_branch_enable(&tw_hooks_live);
+	return 0;
 }
 
 void tw_hooks_exit(void)

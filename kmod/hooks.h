@@ -4,7 +4,10 @@
 
 #include <linux/types.h>
 
-/* Attach every probe; fails only if the core tracepoint cannot attach. */
+/*
+ * Attach every probe, then let them all observe at once; fails only if the
+ * core tracepoint cannot attach. tw_seed() must follow at once.
+ */
 int tw_hooks_init(void);
 /* Detach all and wait until no handler runs any more. */
 void tw_hooks_exit(void);

@@ -20,6 +20,7 @@
 
 static int __init tw_init(void)
 {
+	unsigned int seeded;
 	int err;
 
 	err = tw_ring_init(tw_ring_size.value);
@@ -43,10 +44,11 @@ static int __init tw_init(void)
 	err = tw_hooks_init();
 	if (err)
 		goto err_hooks;
+	seeded = tw_seed();
 	tw_bench_run();
 	pr_info("loaded %s: ring_size=%u max_tracked=%u drain_ms=%u lifecycle=%d, %u sockets seeded\n",
 		TCPWATCH_VERSION, tw_ring_size.value, tw_max_tracked.value,
-		tw_drain_ms.value, tw_lifecycle, tw_seed());
+		tw_drain_ms.value, tw_lifecycle, seeded);
 	return 0;
 
 err_hooks:

@@ -14,6 +14,7 @@
 #include "observe.h"
 #include "request.h"
 #include "ring.h"
+#include "seed.h"
 #include "states.h"
 #include "stats.h"
 #include "track.h"
@@ -143,6 +144,9 @@ void tw_observe(const struct tw_transition *tr)
 		/* Left over from an object whose memory this one reuses. */
 		tw_track_del(t);
 		t = NULL;
+	} else if (unlikely(!t && !tr->born && tw_seeding())) {
+		/* Older than the module, and the walk has not counted it yet. */
+		t = tw_seed_claim(tr->skc, tr->kind, tr->oldstate);
 	}
 	/* since_ns 0: seeded at load, its start unknown. */
 	if (t && t->since_ns)
@@ -168,7 +172,7 @@ void tw_observe(const struct tw_transition *tr)
 	if (t) {
 		tw_track_set_tuple(t, tr->skc);
 		if (tr->newstate == TCP_CLOSE)
-			tw_track_del(t);
+			tw_track_end(t, tw_seeding());
 	}
 	rcu_read_unlock();
 }

@@ -5,10 +5,16 @@
  * established, request and timewait sockets in the ehash, which a netns
  * may have of its own) and enters every socket it does not know yet.
  *
- * The probes are attached before the walk, so nothing is missed; a socket
- * that changes state while the walk passes it is counted by whichever of the
- * two inserts its tracking entry first. The start of its current state is
- * unknown, so its first dwell time is not recorded.
+ * The probes go live before the walk, so nothing is missed, and the two race:
+ *  - a socket that changes state before the walk reaches it is claimed by
+ *    the probe, which counts it in its old state as the walk would have
+ *    (tw_seed_claim()) and then applies the change; the walk skips it, as
+ *    it skips every socket already tracked;
+ *  - a socket that ends while the walk runs leaves a tombstone in the
+ *    tracking table, so that the walk does not count it if it passes the
+ *    socket before the kernel unhashes it; tw_seed() sweeps them at the end.
+ * The start of a seeded socket's state is unknown, so its first dwell time
+ * is not recorded.
  */
 #include <linux/ktime.h>
 #include <linux/rtnetlink.h>
@@ -25,18 +31,55 @@
 #include "stats.h"
 #include "track.h"
 
-static unsigned int seeded;
+static atomic_t seeded = ATOMIC_INIT(0);
 static u64 seeded_at_ns;
+/* From before the probes go live until the walk is over. */
+static bool seeding = true;
 
-static void tw_seed_one(struct sock *sk)
+bool tw_seeding(void)
+{
+	return READ_ONCE(seeding);
+}
+
+/*
+ * Track and count @sk, of @kind, in @state unless it is tracked already;
+ * its entry, or NULL if the tracking pool is full. Under rcu_read_lock().
+ */
+static struct tw_track *tw_seed_enter(struct sock *sk, u8 kind, u8 state)
 {
 	struct tw_stats __percpu *stats = tw_stats_of(sock_net(sk));
-	u8 kind = TCPWATCH_SK_FULL, state = sk->sk_state;
 	u64 cookie = atomic64_read(&sk->sk_cookie);
 	struct tw_track *t;
 
 	if (!stats)
-		return;
+		return NULL;
+	if (kind != TCPWATCH_SK_TIMEWAIT && !cookie)
+		cookie = tw_sock_cookie(sk);
+	t = tw_track_add_new(sk);
+	if (!t)
+		return tw_track_lookup(sk);	/* tracked already, or no room */
+	t->kind = kind;
+	t->netns = sock_net(sk)->ns.inum;
+	t->family = sk->sk_family;
+	t->cookie = cookie;
+	tw_track_set_tuple(t, &sk->__sk_common);
+	WRITE_ONCE(t->state, state);
+	this_cpu_inc(stats->sockets[state]);
+	if (kind == TCPWATCH_SK_TIMEWAIT)
+		this_cpu_inc(stats->tw_current);
+	atomic_inc(&seeded);
+	return t;
+}
+
+struct tw_track *tw_seed_claim(const struct sock_common *skc, u8 kind, u8 oldstate)
+{
+	return tw_seed_enter((struct sock *)skc, kind, oldstate);
+}
+
+static void tw_seed_one(struct sock *sk)
+{
+	u8 kind = TCPWATCH_SK_FULL, state = sk->sk_state;
+
 	/* Without the lifecycle kprobes nobody would see these end. */
 	if ((state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV) && !tw_lifecycle)
 		return;
@@ -48,26 +91,9 @@ static void tw_seed_one(struct sock *sk)
 	} else if (sk->sk_protocol != IPPROTO_TCP) {
 		return;
 	}
-	if (kind != TCPWATCH_SK_TIMEWAIT && !cookie)
-		cookie = tw_sock_cookie(sk);
-
 	rcu_read_lock();
-	t = tw_track_add_new(sk);
-	if (t) {
-		t->kind = kind;
-		t->netns = sock_net(sk)->ns.inum;
-		t->family = sk->sk_family;
-		t->cookie = cookie;
-		tw_track_set_tuple(t, &sk->__sk_common);
-		WRITE_ONCE(t->state, state);
-	}
+	tw_seed_enter(sk, kind, state);
 	rcu_read_unlock();
-	if (!t)
-		return;		/* a probe got there first, or no room */
-	this_cpu_inc(stats->sockets[state]);
-	if (kind == TCPWATCH_SK_TIMEWAIT)
-		this_cpu_inc(stats->tw_current);
-	seeded++;
 }
 
 static void tw_seed_listeners(struct inet_hashinfo *hinfo)
@@ -114,7 +140,6 @@ unsigned int tw_seed(void)
 {
 	struct net *net;
 
-	seeded = 0;
 	seeded_at_ns = ktime_get_ns();
 	tw_seed_listeners(&tcp_hashinfo);	/* lhash2 is shared by all */
 	tw_seed_ehash(&tcp_hashinfo);
@@ -127,12 +152,17 @@ unsigned int tw_seed(void)
 			tw_seed_ehash(hinfo);
 	}
 	up_read(&net_rwsem);
-	return seeded;
+
+	WRITE_ONCE(seeding, false);
+	/* Every probe that saw it set has returned, tombstone left or not. */
+	synchronize_rcu();
+	tw_track_sweep_tombstones();
+	return atomic_read(&seeded);
 }
 
 unsigned int tw_seeded(void)
 {
-	return seeded;
+	return atomic_read(&seeded);
 }
 
 u64 tw_seeded_at_ns(void)

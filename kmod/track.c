@@ -129,6 +129,7 @@ static struct tw_track *tw_track_insert(const void *key, bool count_exists)
 	t->pid = 0;
 	t->comm[0] = '\0';
 	t->since_ns = 0;
+	t->ended = false;
 	t->syn_queue_peak = 0;
 	t->accept_queue_peak = 0;
 	atomic64_set(&t->overflows, 0);
@@ -183,6 +184,14 @@ void tw_track_del(struct tw_track *t)
 	smp_store_release(&t->gen, t->gen + 1);
 	atomic_dec(&used);
 	call_rcu(&t->rcu, tw_track_free_rcu);
+}
+
+void tw_track_end(struct tw_track *t, bool keep_tombstone)
+{
+	if (keep_tombstone)
+		WRITE_ONCE(t->ended, true);
+	else
+		tw_track_del(t);
 }
 
 void tw_track_set_owner(struct tw_track *t, struct task_struct *task)
@@ -250,6 +259,24 @@ static struct tw_track *tw_track_at(unsigned int idx)
 	return smp_load_acquire(&t->gen) & 1 ? t : NULL;
 }
 
+void tw_track_sweep_tombstones(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < pool_size; i++) {
+		struct tw_track *t;
+
+		/* Held across the test and the removal: @t cannot be reused. */
+		rcu_read_lock();
+		t = tw_track_at(i);
+		if (t && READ_ONCE(t->ended))
+			tw_track_del(t);
+		rcu_read_unlock();
+		if (!(i & 1023))
+			cond_resched();
+	}
+}
+
 /* Consistent copy of pool entry @idx, false if it is not in use. */
 static bool tw_track_snapshot(unsigned int idx, struct tw_track *out)
 {
@@ -262,7 +289,7 @@ static bool tw_track_snapshot(unsigned int idx, struct tw_track *out)
 	memcpy(out, t, sizeof(*out));
 	/* The copy is complete before gen is re-read. */
 	smp_rmb();
-	return READ_ONCE(t->gen) == gen;
+	return READ_ONCE(t->gen) == gen && !out->ended;
 }
 
 bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out,

@@ -24,6 +24,7 @@ struct tw_track {
 	u8 state;
 	u8 kind;			/* enum tcpwatch_sk_kind */
 	u8 family;
+	bool ended;			/* a tombstone; see tw_track_end() */
 	char comm[TASK_COMM_LEN];
 	u8 saddr[16];
 	u8 daddr[16];
@@ -48,6 +49,14 @@ struct tw_track *tw_track_add(const void *key);
 /* As tw_track_add(), but NULL without complaint if @key is tracked already. */
 struct tw_track *tw_track_add_new(const void *key);
 void tw_track_del(struct tw_track *t);
+/*
+ * @t's object ended. While the load-time walk runs the entry stays as a
+ * tombstone, hidden from readers, so that the walk does not count the object
+ * again if it passes it before the kernel unhashes it.
+ */
+void tw_track_end(struct tw_track *t, bool keep_tombstone);
+/* Remove the tombstones, once no probe can leave one any more. */
+void tw_track_sweep_tombstones(void);
 void tw_track_set_owner(struct tw_track *t, struct task_struct *task);
 /* Fill @t's ports and addresses from its kernel object. */
 void tw_track_set_tuple(struct tw_track *t, const struct sock_common *skc);

@@ -48,3 +48,38 @@ tw_present() {
 	bg_stop lst || true
 	lc_invariants
 }
+
+# churn_until FILE PORT [OPTION...]: sockdrv churn on PORT, over and over
+# until FILE is removed.
+churn_until() {
+	local flag=$1 port=$2
+	shift 2
+	while [ -e "$flag" ]; do
+		sockdrv churn 127.0.0.1 "$port" 20 "$@" >/dev/null || return 1
+	done
+}
+
+# The load-time walk races with the probes: a socket older than the module
+# may change state, or end, after the probes are attached and before the
+# walk reaches it. Two churns make that happen on every load: one moves full
+# sockets through the four-way close, the other makes timewait sockets that
+# the next SYN takes over at once (its client ports lie above the ephemeral
+# range, so no other connection takes them).
+@test "loaded while connections churn: once they stop, every count agrees with ss and sockstat" {
+	local dir i
+	dir=$(tw_tmp)
+	for ((i = 1; i <= 5; i++)); do
+		touch "$dir/churning"
+		bg_start churn churn_until "$dir/churning" 7610
+		bg_start reuse churn_until "$dir/churning" 7611 --close-first --bind-port 61610
+		wait_for "TIME_WAIT sockets from both churns" 20 \
+			bash -c "[ -n \"\$(ss -Htan state time-wait '( sport = :7611 )')\" ] &&
+				 [ -n \"\$(ss -Htan state time-wait '( dport = :7610 )')\" ]"
+		lc_load
+		rm -f "$dir/churning"
+		bg_stop churn 0 || fail "the churn on :7610 failed: $(tail -n 5 "$(bg_out churn)")"
+		bg_stop reuse 0 || fail "the churn on :7611 failed: $(tail -n 5 "$(bg_out reuse)")"
+		lc_invariants
+		unload_module
+	done
+}
