@@ -1075,6 +1075,27 @@ static int selfconnect_main(int argc, char **argv)
 	return 0;
 }
 
+static const char mark_usage[] =
+	"mark begin|end\n"
+	"  Execute make bench's marker NOP (tag 65520 for begin, 65521 for end):\n"
+	"  QEMU's insncount plugin (tests/insncount.c) prints the instruction\n"
+	"  counts there.";
+
+/* nopl 0x5457TTTT(%rax,%rax,1), as kmod/bench.c's markers. */
+#define BENCH_MARK(tag) __asm__ volatile("nopl 0x54570000 + %c0(%%rax,%%rax,1)" : : "i" (tag))
+
+static int mark_main(int argc, char **argv)
+{
+	want_args(argc, 1, mark_usage);
+	if (!strcmp(argv[optind], "begin"))
+		BENCH_MARK(0xfff0);
+	else if (!strcmp(argv[optind], "end"))
+		BENCH_MARK(0xfff1);
+	else
+		usage_error(mark_usage);
+	return 0;
+}
+
 /* ---- dispatch ----------------------------------------------------------- */
 
 struct scenario {
@@ -1092,6 +1113,7 @@ static const struct scenario scenarios[] = {
 	{ "clients", clients_main, clients_usage },
 	{ "bind", bind_main, bind_usage },
 	{ "selfconnect", selfconnect_main, selfconnect_usage },
+	{ "mark", mark_main, mark_usage },
 };
 
 static void usage(FILE *f)
