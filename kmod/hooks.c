@@ -11,6 +11,7 @@
 #include <linux/ftrace.h>
 #include <linux/jump_label.h>
 #include <linux/kprobes.h>
+#include <linux/rcupdate.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
 #include <net/sock.h>
@@ -162,6 +163,12 @@ int tw_hooks_init(void)
 	}
 	/* Patches every site and syncs every CPU before it returns. */
 	static_branch_enable(&tw_hooks_live);
+	/*
+	 * A kernel path that passed a probe while it was quiet may still be
+	 * about to hash or unhash its socket; let those in softirq or with BH
+	 * or preemption off finish before tw_seed() walks the tables.
+	 */
+	synchronize_rcu();
 	return 0;
 }
 

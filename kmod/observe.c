@@ -83,13 +83,10 @@ static void tw_count(struct tw_stats __percpu *stats, const struct tw_transition
 
 static struct tw_track *tw_track_new(const struct tw_transition *tr)
 {
-	struct tw_track *t = tw_track_add(tr->skc);
+	struct tw_track *t = tw_track_add(tr->skc, tr->kind, tr->newstate);
 
 	if (!t)
 		return NULL;
-	t->kind = tr->kind;
-	t->netns = read_pnet(&tr->skc->skc_net)->ns.inum;
-	t->family = tr->skc->skc_family;
 	if (tr->inherit) {
 		t->pid = tr->inherit->pid;
 		memcpy(t->comm, tr->inherit->comm, TASK_COMM_LEN);
@@ -171,8 +168,10 @@ void tw_observe(const struct tw_transition *tr)
 	tw_write_record(tr, t, TCPWATCH_EV_STATE, now, dwell, cookie);
 	if (t) {
 		tw_track_set_tuple(t, tr->skc);
-		if (tr->newstate == TCP_CLOSE)
-			tw_track_end(t, tw_seeding());
+		if (tr->newstate == TCP_CLOSE && unlikely(tw_seeding()))
+			tw_track_bury(t);
+		else if (tr->newstate == TCP_CLOSE)
+			tw_track_del(t);
 	}
 	rcu_read_unlock();
 }

@@ -12,7 +12,9 @@
  *    it skips every socket already tracked;
  *  - a socket that ends while the walk runs leaves a tombstone in the
  *    tracking table, so that the walk does not count it if it passes the
- *    socket before the kernel unhashes it; tw_seed() sweeps them at the end.
+ *    socket before the kernel unhashes it; tw_seed() sweeps them at the end;
+ *  - a timewait socket the walk read in FIN_WAIT2 just before a FIN moved it
+ *    to TIME_WAIT is claimed by the reschedule probe (timewait.c).
  * The start of a seeded socket's state is unknown, so its first dwell time
  * is not recorded.
  */
@@ -33,37 +35,26 @@
 
 static atomic_t seeded = ATOMIC_INIT(0);
 static u64 seeded_at_ns;
-/* From before the probes go live until the walk is over. */
-static bool seeding = true;
-
-bool tw_seeding(void)
-{
-	return READ_ONCE(seeding);
-}
+bool tw_seed_walking = true;
 
 /*
- * Track and count @sk, of @kind, in @state unless it is tracked already;
+ * Track and count @skc, of @kind, in @state unless it is tracked already;
  * its entry, or NULL if the tracking pool is full. Under rcu_read_lock().
  */
-static struct tw_track *tw_seed_enter(struct sock *sk, u8 kind, u8 state)
+static struct tw_track *tw_seed_enter(const struct sock_common *skc, u8 kind, u8 state)
 {
-	struct tw_stats __percpu *stats = tw_stats_of(sock_net(sk));
-	u64 cookie = atomic64_read(&sk->sk_cookie);
+	struct tw_stats __percpu *stats = tw_stats_of(read_pnet(&skc->skc_net));
 	struct tw_track *t;
 
 	if (!stats)
 		return NULL;
-	if (kind != TCPWATCH_SK_TIMEWAIT && !cookie)
-		cookie = tw_sock_cookie(sk);
-	t = tw_track_add_new(sk);
+	t = tw_track_add_new(skc, kind, state);
 	if (!t)
-		return tw_track_lookup(sk);	/* tracked already, or no room */
-	t->kind = kind;
-	t->netns = sock_net(sk)->ns.inum;
-	t->family = sk->sk_family;
-	t->cookie = cookie;
-	tw_track_set_tuple(t, &sk->__sk_common);
-	WRITE_ONCE(t->state, state);
+		return tw_track_lookup(skc);	/* tracked already, or no room */
+	t->cookie = atomic64_read(&skc->skc_cookie);
+	/* Full and request sockets: generated as ss -e would; tw ones have it. */
+	if (kind != TCPWATCH_SK_TIMEWAIT && !t->cookie)
+		t->cookie = tw_sock_cookie((struct sock *)skc);
 	this_cpu_inc(stats->sockets[state]);
 	if (kind == TCPWATCH_SK_TIMEWAIT)
 		this_cpu_inc(stats->tw_current);
@@ -73,7 +64,7 @@ static struct tw_track *tw_seed_enter(struct sock *sk, u8 kind, u8 state)
 
 struct tw_track *tw_seed_claim(const struct sock_common *skc, u8 kind, u8 oldstate)
 {
-	return tw_seed_enter((struct sock *)skc, kind, oldstate);
+	return tw_seed_enter(skc, kind, oldstate);
 }
 
 static void tw_seed_one(struct sock *sk)
@@ -88,11 +79,11 @@ static void tw_seed_one(struct sock *sk)
 		state = inet_twsk(sk)->tw_substate;
 	} else if (state == TCP_NEW_SYN_RECV) {
 		kind = TCPWATCH_SK_REQUEST;
-	} else if (sk->sk_protocol != IPPROTO_TCP) {
-		return;
+	} else if (sk->sk_protocol != IPPROTO_TCP || state == TCP_CLOSE) {
+		return;		/* closed: on its way out of the table */
 	}
 	rcu_read_lock();
-	tw_seed_enter(sk, kind, state);
+	tw_seed_enter(&sk->__sk_common, kind, state);
 	rcu_read_unlock();
 }
 
@@ -153,7 +144,7 @@ unsigned int tw_seed(void)
 	}
 	up_read(&net_rwsem);
 
-	WRITE_ONCE(seeding, false);
+	WRITE_ONCE(tw_seed_walking, false);
 	/* Every probe that saw it set has returned, tombstone left or not. */
 	synchronize_rcu();
 	tw_track_sweep_tombstones();

@@ -2,6 +2,7 @@
 #ifndef _TCPWATCH_SEED_H
 #define _TCPWATCH_SEED_H
 
+#include <linux/compiler.h>
 #include <linux/types.h>
 
 struct sock_common;
@@ -13,8 +14,14 @@ struct tw_track;
  * right after the probes go live.
  */
 unsigned int tw_seed(void);
+extern bool tw_seed_walking;
+
 /* Whether tw_seed() has yet to finish its walk. */
-bool tw_seeding(void);
+static inline bool tw_seeding(void)
+{
+	return READ_ONCE(tw_seed_walking);
+}
+
 /*
  * A probe met an object it does not track, not at its birth, while the walk
  * runs: the object is older than the module. Track and count it in

@@ -22,6 +22,7 @@
 #include <net/tcp_states.h>
 
 #include "observe.h"
+#include "seed.h"
 #include "timewait.h"
 #include "track.h"
 
@@ -105,6 +106,9 @@ int tw_kp_twsk_schedule(struct kprobe *kp, struct pt_regs *regs)
 		return 0;
 	rcu_read_lock();
 	t = tw_track_lookup(tw);
+	/* The walk may have read FIN_WAIT2 and not entered it yet. */
+	if (!t && unlikely(tw_seeding()))
+		t = tw_seed_claim(&tw->__tw_common, TCPWATCH_SK_TIMEWAIT, TCP_FIN_WAIT2);
 	moved = t && READ_ONCE(t->state) == TCP_FIN_WAIT2;
 	rcu_read_unlock();
 	if (moved)

@@ -114,9 +114,11 @@ struct tw_track *tw_track_lookup(const void *key)
 	return NULL;
 }
 
-static struct tw_track *tw_track_insert(const void *key, bool count_exists)
+static struct tw_track *tw_track_insert(const struct sock_common *skc, u8 kind, u8 state,
+					bool count_exists)
 {
 	struct tw_track *t = free_pop();
+	const void *key = skc;
 	struct tw_bucket *b;
 	unsigned long flags;
 
@@ -125,6 +127,11 @@ static struct tw_track *tw_track_insert(const void *key, bool count_exists)
 		return NULL;
 	}
 	t->key = key;
+	t->kind = kind;
+	t->state = state;
+	t->netns = read_pnet(&skc->skc_net)->ns.inum;
+	t->family = skc->skc_family;
+	tw_track_set_tuple(t, skc);
 	t->cookie = 0;
 	t->pid = 0;
 	t->comm[0] = '\0';
@@ -153,14 +160,14 @@ static struct tw_track *tw_track_insert(const void *key, bool count_exists)
 	return t;
 }
 
-struct tw_track *tw_track_add(const void *key)
+struct tw_track *tw_track_add(const struct sock_common *skc, u8 kind, u8 state)
 {
-	return tw_track_insert(key, true);
+	return tw_track_insert(skc, kind, state, true);
 }
 
-struct tw_track *tw_track_add_new(const void *key)
+struct tw_track *tw_track_add_new(const struct sock_common *skc, u8 kind, u8 state)
 {
-	return tw_track_insert(key, false);
+	return tw_track_insert(skc, kind, state, false);
 }
 
 static void tw_track_free_rcu(struct rcu_head *head)
@@ -186,12 +193,9 @@ void tw_track_del(struct tw_track *t)
 	call_rcu(&t->rcu, tw_track_free_rcu);
 }
 
-void tw_track_end(struct tw_track *t, bool keep_tombstone)
+void tw_track_bury(struct tw_track *t)
 {
-	if (keep_tombstone)
-		WRITE_ONCE(t->ended, true);
-	else
-		tw_track_del(t);
+	WRITE_ONCE(t->ended, true);
 }
 
 void tw_track_set_owner(struct tw_track *t, struct task_struct *task)

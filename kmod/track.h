@@ -45,16 +45,21 @@ int tw_track_init(unsigned int max);
 void tw_track_exit(void);
 
 struct tw_track *tw_track_lookup(const void *key);
-struct tw_track *tw_track_add(const void *key);
-/* As tw_track_add(), but NULL without complaint if @key is tracked already. */
-struct tw_track *tw_track_add_new(const void *key);
+/*
+ * Track @skc, an object of @kind in @state: its identity (kind, state,
+ * netns, family, tuple) is set before any lookup can find the entry. NULL if
+ * it is tracked already or the pool is full.
+ */
+struct tw_track *tw_track_add(const struct sock_common *skc, u8 kind, u8 state);
+/* As tw_track_add(), but a tracked @skc is not counted as a failure. */
+struct tw_track *tw_track_add_new(const struct sock_common *skc, u8 kind, u8 state);
 void tw_track_del(struct tw_track *t);
 /*
- * @t's object ended. While the load-time walk runs the entry stays as a
+ * @t's object ended while the load-time walk runs: the entry stays as a
  * tombstone, hidden from readers, so that the walk does not count the object
  * again if it passes it before the kernel unhashes it.
  */
-void tw_track_end(struct tw_track *t, bool keep_tombstone);
+void tw_track_bury(struct tw_track *t);
 /* Remove the tombstones, once no probe can leave one any more. */
 void tw_track_sweep_tombstones(void);
 void tw_track_set_owner(struct tw_track *t, struct task_struct *task);
