@@ -49,13 +49,13 @@ tw_present() {
 	lc_invariants
 }
 
-# churn_until FILE PORT [OPTION...]: sockdrv churn on PORT, over and over
-# until FILE is removed.
+# churn_until FILE NS PORT [OPTION...]: sockdrv churn on PORT in namespace
+# NS, over and over until FILE is removed.
 churn_until() {
-	local flag=$1 port=$2
-	shift 2
+	local flag=$1 ns=$2 port=$3
+	shift 3
 	while [ -e "$flag" ]; do
-		sockdrv churn 127.0.0.1 "$port" 20 "$@" >/dev/null || return 1
+		lc_in "$ns" sockdrv churn 127.0.0.1 "$port" 20 "$@" >/dev/null || return 1
 	done
 }
 
@@ -64,17 +64,21 @@ churn_until() {
 # walk reaches it. Two churns make that happen on every load: one moves full
 # sockets through the four-way close, the other makes timewait sockets that
 # the next SYN takes over at once (its client ports lie above the ephemeral
-# range, so no other connection takes them).
+# range, so no other connection takes them). They run in a namespace of
+# their own: the thousands of TIME_WAITs they leave (up to the namespace's
+# tcp_max_tw_buckets) go with it at teardown instead of filling the initial
+# namespace's table for the tests after this one.
 @test "loaded while connections churn: once they stop, every count agrees with ss and sockstat" {
-	local dir i
+	local dir i ns=tw-churn
 	dir=$(tw_tmp)
+	lc_netns "$ns"
 	for ((i = 1; i <= 5; i++)); do
 		touch "$dir/churning"
-		bg_start churn churn_until "$dir/churning" 7610
-		bg_start reuse churn_until "$dir/churning" 7611 --close-first --bind-port 61610
+		bg_start churn churn_until "$dir/churning" "$ns" 7610
+		bg_start reuse churn_until "$dir/churning" "$ns" 7611 --close-first --bind-port 61610
 		wait_for "TIME_WAIT sockets from both churns" 20 \
-			bash -c "[ -n \"\$(ss -Htan state time-wait '( sport = :7611 )')\" ] &&
-				 [ -n \"\$(ss -Htan state time-wait '( dport = :7610 )')\" ]"
+			bash -c "[ -n \"\$(ip netns exec $ns ss -Htan state time-wait '( sport = :7611 )')\" ] &&
+				 [ -n \"\$(ip netns exec $ns ss -Htan state time-wait '( dport = :7610 )')\" ]"
 		lc_load
 		rm -f "$dir/churning"
 		bg_stop churn 0 || fail "the churn on :7610 failed: $(tail -n 5 "$(bg_out churn)")"
@@ -82,4 +86,10 @@ churn_until() {
 		lc_invariants
 		unload_module
 	done
+	# The namespace's end purges its TIME_WAITs; wait for that here, so
+	# that the next test's load does not walk a dying namespace's sockets.
+	lc_load
+	ip netns del "$ns"
+	wait_for "the TIME_WAITs of $ns to be purged, as tcpwatch counts them" 60 lc_tw_agree ||
+		fail "after deleting $ns: $(lc_tw_disagreement)"
 }
