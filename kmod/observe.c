@@ -143,7 +143,7 @@ void tw_observe(const struct tw_transition *tr)
 		t = NULL;
 	} else if (unlikely(!t && !tr->born && tw_seeding())) {
 		/* Older than the module, and the walk has not counted it yet. */
-		t = tw_seed_claim(tr->skc, tr->kind, tr->oldstate);
+		t = tw_seed_enter(tr->skc, tr->kind, tr->oldstate);
 	}
 	/* since_ns 0: seeded at load, its start unknown. */
 	if (t && t->since_ns)
@@ -168,10 +168,12 @@ void tw_observe(const struct tw_transition *tr)
 	tw_write_record(tr, t, TCPWATCH_EV_STATE, now, dwell, cookie);
 	if (t) {
 		tw_track_set_tuple(t, tr->skc);
-		if (tr->newstate == TCP_CLOSE && unlikely(tw_seeding()))
-			tw_track_bury(t);
-		else if (tr->newstate == TCP_CLOSE)
-			tw_track_del(t);
+		if (tr->newstate == TCP_CLOSE) {
+			if (unlikely(tw_seeding()))
+				tw_track_bury(t);
+			else
+				tw_track_del(t);
+		}
 	}
 	rcu_read_unlock();
 }

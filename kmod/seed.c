@@ -8,7 +8,7 @@
  * The probes go live before the walk, so nothing is missed, and the two race:
  *  - a socket that changes state before the walk reaches it is claimed by
  *    the probe, which counts it in its old state as the walk would have
- *    (tw_seed_claim()) and then applies the change; the walk skips it, as
+ *    (tw_seed_enter()) and then applies the change; the walk skips it, as
  *    it skips every socket already tracked;
  *  - a socket that ends while the walk runs leaves a tombstone in the
  *    tracking table, so that the walk does not count it if it passes the
@@ -37,11 +37,7 @@ static atomic_t seeded = ATOMIC_INIT(0);
 static u64 seeded_at_ns;
 bool tw_seed_walking = true;
 
-/*
- * Track and count @skc, of @kind, in @state unless it is tracked already;
- * its entry, or NULL if the tracking pool is full. Under rcu_read_lock().
- */
-static struct tw_track *tw_seed_enter(const struct sock_common *skc, u8 kind, u8 state)
+struct tw_track *tw_seed_enter(const struct sock_common *skc, u8 kind, u8 state)
 {
 	struct tw_stats __percpu *stats = tw_stats_of(read_pnet(&skc->skc_net));
 	struct tw_track *t;
@@ -60,11 +56,6 @@ static struct tw_track *tw_seed_enter(const struct sock_common *skc, u8 kind, u8
 		this_cpu_inc(stats->tw_current);
 	atomic_inc(&seeded);
 	return t;
-}
-
-struct tw_track *tw_seed_claim(const struct sock_common *skc, u8 kind, u8 oldstate)
-{
-	return tw_seed_enter(skc, kind, oldstate);
 }
 
 static void tw_seed_one(struct sock *sk)

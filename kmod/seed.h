@@ -23,12 +23,13 @@ static inline bool tw_seeding(void)
 }
 
 /*
- * A probe met an object it does not track, not at its birth, while the walk
- * runs: the object is older than the module. Track and count it in
- * @oldstate as the walk would have; its entry (or the walk's, if the walk
- * got there first), NULL if the pool is full. Under rcu_read_lock().
+ * Track and count @skc, an object of @kind older than the module, in
+ * @state, unless it is tracked already: what the walk does for each socket
+ * it finds, and what a probe does to claim one it meets, not at its birth,
+ * before the walk reaches it (@state is then its old state). Its entry,
+ * or NULL if the tracking pool is full. Under rcu_read_lock().
  */
-struct tw_track *tw_seed_claim(const struct sock_common *skc, u8 kind, u8 oldstate);
+struct tw_track *tw_seed_enter(const struct sock_common *skc, u8 kind, u8 state);
 /* How many the last tw_seed() found, for status. */
 unsigned int tw_seeded(void);
 /* When the walk began: seeded sockets are at least this old in their state. */

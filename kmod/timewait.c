@@ -108,7 +108,7 @@ int tw_kp_twsk_schedule(struct kprobe *kp, struct pt_regs *regs)
 	t = tw_track_lookup(tw);
 	/* The walk may have read FIN_WAIT2 and not entered it yet. */
 	if (!t && unlikely(tw_seeding()))
-		t = tw_seed_claim(&tw->__tw_common, TCPWATCH_SK_TIMEWAIT, TCP_FIN_WAIT2);
+		t = tw_seed_enter(&tw->__tw_common, TCPWATCH_SK_TIMEWAIT, TCP_FIN_WAIT2);
 	moved = t && READ_ONCE(t->state) == TCP_FIN_WAIT2;
 	rcu_read_unlock();
 	if (moved)
