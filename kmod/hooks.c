@@ -74,6 +74,7 @@ static struct tw_kprobe tw_kprobes[] = {
 	TW_KPROBE("__inet_twsk_schedule", tw_kp_twsk_schedule),
 	TW_KPROBE("tw_timer_handler", tw_kp_tw_timer_handler),
 	TW_KPROBE("tcp_timewait_state_process", tw_kp_timewait_state_process),
+	TW_KPROBE("inet_twsk_put", tw_kp_twsk_put),
 	TW_KPROBE("inet_twsk_deschedule_put", tw_kp_twsk_deschedule_put),
 	TW_KPROBE("inet_twsk_kill", tw_kp_twsk_kill),
 	TW_KPROBE("tcp_v4_conn_request", tw_kp_listener_arg0),

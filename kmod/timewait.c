@@ -9,10 +9,15 @@
  *   __inet_twsk_schedule(rearm)   FIN_WAIT2 -> TIME_WAIT inside the tw socket
  *   inet_twsk_kill()              its end; why, the kprobe before it says:
  *     tw_timer_handler()            expired
- *     tcp_timewait_state_process()  a segment arrived: RST (reset) or a new
- *                                   SYN that takes the 4-tuple (reused)
+ *     tcp_timewait_state_process()  a segment arrived: a new SYN that takes
+ *                                   the 4-tuple (reused), or anything else
+ *                                   that kills it, an RST or a segment it
+ *                                   answers with one (reset)
  *     inet_twsk_deschedule_put()    otherwise a connect() reusing the
- *                                   4-tuple (reused), or netns purge
+ *                                   4-tuple (reused)
+ *     none, its netns dead          netns purge (purged)
+ *   inet_twsk_put()               the end of a segment's processing: its
+ *                                 hint is spent
  */
 #include <linux/percpu.h>
 #include <linux/tcpwatch.h>
@@ -125,13 +130,34 @@ int tw_kp_tw_timer_handler(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * Only a bare SYN in TIME_WAIT can take the 4-tuple over (TCP_TW_SYN); in
+ * FIN_WAIT2 a SYN is answered with an RST, like data after the FIN.
+ */
 int tw_kp_timewait_state_process(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct inet_timewait_sock *tw = (void *)regs_get_kernel_argument(regs, 0);
 	const struct tcphdr *th = (void *)regs_get_kernel_argument(regs, 2);
+	bool takeover = th->syn && !th->rst && !th->ack &&
+			READ_ONCE(tw->tw_substate) == TCP_TIME_WAIT;
 
-	tw_tw_hint_set(tw, th->syn && !th->rst ? TCPWATCH_REASON_REUSED :
-						 TCPWATCH_REASON_RESET);
+	tw_tw_hint_set(tw, takeover ? TCPWATCH_REASON_REUSED :
+				      TCPWATCH_REASON_RESET);
+	return 0;
+}
+
+/*
+ * Every segment a timewait socket processes ends in inet_twsk_put() or in
+ * its kill: a hint that did not end in a kill must not outlive the segment,
+ * or a later connect() reusing the socket would be told "reset".
+ */
+int tw_kp_twsk_put(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct inet_timewait_sock *tw = (void *)regs_get_kernel_argument(regs, 0);
+	struct tw_tw_hint *hint = this_cpu_ptr(&tw_hint);
+
+	if (hint->tw == tw)
+		hint->tw = NULL;
 	return 0;
 }
 
@@ -140,10 +166,8 @@ int tw_kp_twsk_deschedule_put(struct kprobe *kp, struct pt_regs *regs)
 	struct inet_timewait_sock *tw = (void *)regs_get_kernel_argument(regs, 0);
 	const struct tw_tw_hint *hint = this_cpu_ptr(&tw_hint);
 
-	if (hint->tw == tw)
-		return 0;
-	tw_tw_hint_set(tw, check_net(twsk_net(tw)) ? TCPWATCH_REASON_REUSED :
-						      TCPWATCH_REASON_PURGED);
+	if (hint->tw != tw)
+		tw_tw_hint_set(tw, TCPWATCH_REASON_REUSED);
 	return 0;
 }
 
@@ -151,12 +175,22 @@ int tw_kp_twsk_kill(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct inet_timewait_sock *tw = (void *)regs_get_kernel_argument(regs, 0);
 	struct tw_tw_hint *hint = this_cpu_ptr(&tw_hint);
-	u8 reason = hint->tw == tw ? hint->reason : TCPWATCH_REASON_EXPIRED;
 	u8 oldstate = READ_ONCE(tw->tw_substate);
 	struct tw_track *t;
+	u8 reason;
 
 	if (!tw_is_tcp(tw))
 		return 0;
+	/*
+	 * inet_twsk_purge() calls inet_twsk_deschedule_put() inlined, past
+	 * its probe: a kill without a hint in a dead netns is the purge.
+	 */
+	if (hint->tw == tw)
+		reason = hint->reason;
+	else if (!check_net(twsk_net(tw)))
+		reason = TCPWATCH_REASON_PURGED;
+	else
+		reason = TCPWATCH_REASON_EXPIRED;
 	hint->tw = NULL;
 	rcu_read_lock();
 	t = tw_track_lookup(tw);
