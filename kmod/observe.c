@@ -130,9 +130,7 @@ void tw_observe(const struct tw_transition *tr)
 	u64 cookie = tr->cookie;
 	struct tw_track *t;
 
-	stats = tw_stats_of(read_pnet(&tr->skc->skc_net));
-	if (unlikely(!stats))
-		return;
+	stats = tw_stats_counting(read_pnet(&tr->skc->skc_net));
 	now = ktime_get_ns();
 
 	rcu_read_lock();

@@ -244,8 +244,11 @@ void tw_overflows_add_cpu(const struct net *net, const struct tw_stats *s,
 		c.overflows = READ_ONCE(s->overflows);
 		c.syn_drops = READ_ONCE(s->syn_drops);
 		c.syncookies = READ_ONCE(s->syncookies);
-		/* @net is alive: the caller found it in the netns list. */
-		if (READ_ONCE(a->net) == net)
+		/*
+		 * @net is alive: the caller found its stats listed. NULL: the
+		 * namespaces that are gone, with no account open.
+		 */
+		if (net && READ_ONCE(a->net) == net)
 			tw_growth_add(net, cpu, a->base, now, &c);
 	} while (read_seqcount_retry(&a->seq, seq));
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Per-netns, per-CPU aggregates, and their sums for readers. */
-#include <linux/rtnetlink.h>
-#include <linux/rwsem.h>
-#include <linux/slab.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <net/net_namespace.h>
 
 #include "drain.h"
@@ -11,19 +11,43 @@
 
 unsigned int tw_net_id;
 
+/*
+ * What namespaces that are gone did, so that init_net's totals never go
+ * backwards when one ends: tw_departed counts what happens while they are
+ * dismantled (their timewait sockets purged), tw_folded holds the counts
+ * each one had when it went.
+ */
+struct tw_stats __percpu *tw_departed;
+static struct tw_stats tw_folded;		/* under tw_nets_lock */
+
+/*
+ * Every namespace's stats, listed here until they are folded: readers walk
+ * this list rather than the kernel's, which a dying namespace leaves before
+ * its stats are folded.
+ */
+static LIST_HEAD(tw_nets);
+static DEFINE_MUTEX(tw_nets_lock);
+
 static int __net_init tw_net_init(struct net *net)
 {
 	struct tw_pernet *twn = net_generic(net, tw_net_id);
 
 	twn->alloc = alloc_percpu(struct tw_stats);
+	if (!twn->alloc)
+		return -ENOMEM;
 	twn->stats = twn->alloc;
-	return twn->alloc ? 0 : -ENOMEM;
+	twn->net = net;
+	mutex_lock(&tw_nets_lock);
+	list_add_tail(&twn->node, &tw_nets);
+	mutex_unlock(&tw_nets_lock);
+	return 0;
 }
 
 /*
- * Probes still fire in a dying netns (timewait purge, kernel sockets). Hide
- * the stats here; cleanup_net() runs synchronize_rcu() between pre_exit and
- * exit, so no probe can still be using them when tw_net_exit() frees them.
+ * Probes still fire in a dying netns (timewait purge, kernel sockets); from
+ * here on they count into tw_departed. cleanup_net() runs synchronize_rcu()
+ * between pre_exit and exit, so no probe still writes the netns' own stats
+ * when tw_net_exit() folds them.
  */
 static void __net_exit tw_net_pre_exit(struct net *net)
 {
@@ -32,10 +56,29 @@ static void __net_exit tw_net_pre_exit(struct net *net)
 	WRITE_ONCE(twn->stats, NULL);
 }
 
+/* Every field of struct tw_stats is a 64-bit counter or gauge, summed alike. */
+static void tw_stats_fold(struct tw_stats *to, const struct tw_stats *from)
+{
+	u64 *t = (u64 *)to;
+	const u64 *f = (const u64 *)from;
+	size_t i;
+
+	BUILD_BUG_ON(sizeof(struct tw_stats) % sizeof(u64));
+	for (i = 0; i < sizeof(struct tw_stats) / sizeof(u64); i++)
+		t[i] += f[i];
+}
+
 static void __net_exit tw_net_exit(struct net *net)
 {
 	struct tw_pernet *twn = net_generic(net, tw_net_id);
 
+	unsigned int cpu;
+
+	mutex_lock(&tw_nets_lock);
+	for_each_possible_cpu(cpu)
+		tw_stats_fold(&tw_folded, per_cpu_ptr(twn->alloc, cpu));
+	list_del(&twn->node);
+	mutex_unlock(&tw_nets_lock);
 	free_percpu(twn->alloc);
 }
 
@@ -56,12 +99,22 @@ static struct pernet_operations tw_net_ops = {
 
 int tw_stats_init(void)
 {
-	return register_pernet_subsys(&tw_net_ops);
+	int err;
+
+	tw_departed = alloc_percpu(struct tw_stats);
+	if (!tw_departed)
+		return -ENOMEM;
+	err = register_pernet_subsys(&tw_net_ops);
+	if (err)
+		free_percpu(tw_departed);
+	return err;
 }
 
+/* After the probes are gone: nothing counts into tw_departed any more. */
 void tw_stats_exit(void)
 {
 	unregister_pernet_subsys(&tw_net_ops);
+	free_percpu(tw_departed);
 }
 
 bool tw_net_visible(const struct net *viewer, u32 netns)
@@ -69,32 +122,40 @@ bool tw_net_visible(const struct net *viewer, u32 netns)
 	return net_eq(viewer, &init_net) || viewer->ns.inum == netns;
 }
 
+/* Add one copy of the stats, a CPU's or the folded ones, but its listen counts. */
+static void tw_summary_add(struct tw_summary *sum, const struct tw_stats *s)
+{
+	unsigned int i, j, k;
+
+	for (i = 0; i < TCPWATCH_NR_STATES; i++)
+		sum->sockets[i] += READ_ONCE(s->sockets[i]);
+	for (k = 0; k < TCPWATCH_NR_SK_KINDS; k++)
+		for (i = 0; i < TCPWATCH_NR_STATES; i++)
+			for (j = 0; j < TCPWATCH_NR_STATES; j++)
+				sum->transitions[k][i][j] += READ_ONCE(s->transitions[k][i][j]);
+	for (i = 0; i < TCPWATCH_NR_STATES; i++)
+		for (j = 0; j < TCPWATCH_DWELL_BUCKETS; j++)
+			sum->dwell[i][j] += READ_ONCE(s->dwell[i][j]);
+	for (k = 0; k < TCPWATCH_NR_SK_KINDS; k++)
+		for (i = 0; i < TCPWATCH_NR_REASONS; i++)
+			sum->ends[k][i] += READ_ONCE(s->ends[k][i]);
+	sum->tw_entered += READ_ONCE(s->tw_entered);
+	sum->tw_ended += READ_ONCE(s->tw_ended);
+	sum->tw_current += READ_ONCE(s->tw_current);
+	sum->synack_retrans += READ_ONCE(s->synack_retrans);
+}
+
+/* @net NULL: tw_departed, which no listener account is open for. */
 static void tw_stats_add(const struct net *net, struct tw_stats __percpu *stats,
 			 struct tw_summary *sum)
 {
 	struct tw_listen_counts listen = {};
-	unsigned int cpu, i, j, k;
+	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
 		const struct tw_stats *s = per_cpu_ptr(stats, cpu);
 
-		for (i = 0; i < TCPWATCH_NR_STATES; i++)
-			sum->sockets[i] += READ_ONCE(s->sockets[i]);
-		for (k = 0; k < TCPWATCH_NR_SK_KINDS; k++)
-			for (i = 0; i < TCPWATCH_NR_STATES; i++)
-				for (j = 0; j < TCPWATCH_NR_STATES; j++)
-					sum->transitions[k][i][j] +=
-						READ_ONCE(s->transitions[k][i][j]);
-		for (i = 0; i < TCPWATCH_NR_STATES; i++)
-			for (j = 0; j < TCPWATCH_DWELL_BUCKETS; j++)
-				sum->dwell[i][j] += READ_ONCE(s->dwell[i][j]);
-		for (k = 0; k < TCPWATCH_NR_SK_KINDS; k++)
-			for (i = 0; i < TCPWATCH_NR_REASONS; i++)
-				sum->ends[k][i] += READ_ONCE(s->ends[k][i]);
-		sum->tw_entered += READ_ONCE(s->tw_entered);
-		sum->tw_ended += READ_ONCE(s->tw_ended);
-		sum->tw_current += READ_ONCE(s->tw_current);
-		sum->synack_retrans += READ_ONCE(s->synack_retrans);
+		tw_summary_add(sum, s);
 		tw_overflows_add_cpu(net, s, cpu, &listen);
 	}
 	sum->overflows += listen.overflows;
@@ -102,22 +163,31 @@ static void tw_stats_add(const struct net *net, struct tw_stats __percpu *stats,
 	sum->syncookies += listen.syncookies;
 }
 
+static void tw_folded_add(struct tw_summary *sum)
+{
+	tw_summary_add(sum, &tw_folded);
+	sum->overflows += tw_folded.overflows;
+	sum->syn_drops += tw_folded.syn_drops;
+	sum->syncookies += tw_folded.syncookies;
+}
+
 void tw_stats_sum(const struct net *viewer, u32 netns, struct tw_summary *sum)
 {
-	struct net *net;
+	struct tw_pernet *twn;
 
 	memset(sum, 0, sizeof(*sum));
-	down_read(&net_rwsem);
-	for_each_net(net) {
-		struct tw_pernet *twn = net_generic(net, tw_net_id);
-		struct tw_stats __percpu *stats = READ_ONCE(twn->stats);
+	mutex_lock(&tw_nets_lock);
+	list_for_each_entry(twn, &tw_nets, node) {
+		u32 inum = twn->net->ns.inum;
 
-		if (!stats || !tw_net_visible(viewer, net->ns.inum))
+		if (!tw_net_visible(viewer, inum) || (netns && inum != netns))
 			continue;
-		if (netns && net->ns.inum != netns)
-			continue;
-		tw_stats_add(net, stats, sum);
+		tw_stats_add(twn->net, twn->alloc, sum);
 	}
-	up_read(&net_rwsem);
+	if (net_eq(viewer, &init_net) && !netns) {
+		tw_stats_add(NULL, tw_departed, sum);
+		tw_folded_add(sum);
+	}
+	mutex_unlock(&tw_nets_lock);
 	tw_drain_totals(&sum->events_written, &sum->events_lost);
 }

@@ -28,7 +28,9 @@ struct tw_stats {
 
 struct tw_pernet {
 	struct tw_stats __percpu *stats;	/* NULL once the netns is dying */
-	struct tw_stats __percpu *alloc;	/* what tw_net_exit() frees */
+	struct tw_stats __percpu *alloc;	/* what tw_net_exit() folds, frees */
+	struct net *net;
+	struct list_head node;			/* in stats.c's list of them */
 };
 
 /* The sum over CPUs (and namespaces) that readers report. */
@@ -49,6 +51,7 @@ struct tw_summary {
 };
 
 extern unsigned int tw_net_id;
+extern struct tw_stats __percpu *tw_departed;
 
 /* For the hot path: NULL when the namespace is being dismantled. */
 static __always_inline struct tw_stats __percpu *tw_stats_of(const struct net *net)
@@ -56,6 +59,15 @@ static __always_inline struct tw_stats __percpu *tw_stats_of(const struct net *n
 	struct tw_pernet *twn = net_generic(net, tw_net_id);
 
 	return READ_ONCE(twn->stats);
+}
+
+/*
+ * Where a transition in @net is counted: its own stats, or, once it is
+ * dying, those of the namespaces that are gone.
+ */
+static __always_inline struct tw_stats __percpu *tw_stats_counting(const struct net *net)
+{
+	return tw_stats_of(net) ?: tw_departed;
 }
 
 int tw_stats_init(void);
