@@ -3,8 +3,10 @@
 #
 # TIME_WAIT: the active closer's connection moves into a timewait socket,
 # counted like /proc/net/sockstat and ss count it; a new SYN on the same
-# 4-tuple takes it over (reason "reused"); and a port held by TIME_WAIT
-# sockets can be bound again only with SO_REUSEADDR.
+# 4-tuple takes it over (reason "reused"), and so does a connect() from the
+# same port; an RST kills it (reason "reset"), and so does the end of its
+# namespace (reason "purged"); and a port held by TIME_WAIT sockets can be
+# bound again only with SO_REUSEADDR.
 
 load lib
 load lib-lifecycle
@@ -70,7 +72,7 @@ both_close() {
 
 # reuse_timewait ADDR PORT
 reuse_timewait() {
-	local addr=$1 port=$2 dir cport n
+	local addr=$1 port=$2 dir cport cookie n rsts ss_tw ended
 	dir=$(tw_tmp)
 	bg_start srv sockdrv serve "$addr" "$port" --count 2 --close-first --reuseaddr
 	wait_for_line "$(bg_out srv)" '^listening'
@@ -81,6 +83,11 @@ reuse_timewait() {
 	ss -Htan state time-wait "( sport = :$port )" | sed 's/^/#   ss: /' >&3
 	show tcpwatch leaks --older-than 0 --state TIME_WAIT --port "$port"
 	tw_summary "$dir/s0.json"
+	tcpwatch events --json --port "$port" >"$dir/ev0.json"
+	cookie=$(jq -r --argjson c "$cport" --argjson p "$port" \
+		'select(.sk == "timewait" and .sport == $p and .dport == $c) | .cookie' "$dir/ev0.json" | sort -u)
+	[[ $cookie =~ ^[0-9]+$ ]] || fail "the server's timewait socket $port <- $cport: cookies '$cookie'"
+	rsts=$(lc_tcp_mib OutRsts)
 
 	run sockdrv connect "$addr" "$port" --wait-eof --bind-port "$cport" --reuseaddr
 	[ "$status" -eq 0 ] || fail "second connection from port $cport: $output"
@@ -89,13 +96,29 @@ reuse_timewait() {
 	tw_summary "$dir/s1.json"
 	n=$(($(lc_end_count "$dir/s1.json" timewait reused) - $(lc_end_count "$dir/s0.json" timewait reused)))
 	[ "$n" = 1 ] || fail "summary ends timewait/reused grew by $n, expected 1: $(jq -c .ends "$dir/s1.json")"
+	ss_tw=$(tw_on "$port")
 	tcpwatch events --json --port "$port" >"$dir/ev.json"
-	run jq -r --argjson c "$cport" --argjson p "$port" \
-		'select(.sk == "timewait" and .sport == $p and .dport == $c and .new == "CLOSE") | .reason' "$dir/ev.json"
-	[ "$output" = reused ] || fail "the server's timewait socket $port <- $cport ended with '$output', expected reused"
 	show tcpwatch events --port "$port" --state TIME_WAIT
-	# the second connection left a TIME_WAIT of its own, on the same tuple
-	[ "$(tw_on "$port")" = 1 ] || fail "ss: $(ss -tan)"
+	run jq -r --argjson k "$cookie" 'select(.sk == "timewait" and .cookie == $k and .new == "CLOSE") | .reason' "$dir/ev.json"
+	[ "$output" = reused ] || fail "the server's timewait socket $port <- $cport (cookie $cookie) ended with '$output', expected reused"
+
+	# The second connection leaves a TIME_WAIT of its own on the same tuple.
+	# A late ACK can get it killed at once: the client's delayed ACK of the
+	# server's FIN, sent on another CPU, may arrive after the client's own
+	# FIN; the timewait socket answers it, the client, closed by then,
+	# answers with an RST, and the RST kills the timewait socket (TIME_WAIT
+	# assassination, RFC 1337). Then tcpwatch must say reset, and an RST
+	# must have been sent.
+	ended=$(jq -r --argjson k "$cookie" --argjson c "$cport" --argjson p "$port" \
+		'select(.sk == "timewait" and .sport == $p and .dport == $c and .cookie != $k and .new == "CLOSE") | .reason' "$dir/ev.json")
+	if [ -z "$ended" ]; then
+		[ "$ss_tw" = 1 ] || fail "ss lists $ss_tw TIME_WAIT sockets on :$port, tcpwatch saw none end: $(ss -tan)"
+	else
+		[ "$ended" = reset ] || fail "the second timewait socket $port <- $cport ended with '$ended', expected reset or none"
+		[ "$(tw_on "$port")" = 0 ] || fail "tcpwatch ended the second timewait socket, ss still lists it"
+		[ "$(lc_tcp_mib OutRsts)" -gt "$rsts" ] || fail "tcpwatch says reset, Tcp OutRsts did not grow"
+		echo "#   the second connection's TIME_WAIT was killed by an RST" >&3
+	fi
 	lc_invariants
 }
 
@@ -105,6 +128,126 @@ reuse_timewait() {
 
 @test "IPv6: a new SYN from the same client port reuses the server's TIME_WAIT (reason reused)" {
 	reuse_timewait ::1 7305
+}
+
+# connect_reuse ADDR PORT CLIENT_PORT: the client closes first and keeps a
+# timewait socket on its bound port; a connect() from that port to the same
+# server takes it over (tcp_twsk_unique(), counted as TcpExt TWRecycled).
+# Everything runs on CPU 0, where the server's FIN, arriving after the
+# client's close(), is the last segment the timewait socket processed: what
+# tcpwatch learnt from that segment must not decide the reason of its end.
+connect_reuse() {
+	local addr=$1 port=$2 cport=$3 dir cookie recycled
+	dir=$(tw_tmp)
+	# The server keeps its end in CLOSE_WAIT until it is stopped.
+	bg_start srv taskset 1 sockdrv serve "$addr" "$port" --count 0 --no-close --reuseaddr
+	wait_for_line "$(bg_out srv)" '^listening'
+	run taskset 1 sockdrv connect "$addr" "$port" --bind-port "$cport" --reuseaddr \
+		--shutdown wr --fin-wait2
+	[ "$status" -eq 0 ] || fail "first connection: $output"
+	wait_for "the client's timewait socket in FIN_WAIT2 on :$cport" 10 \
+		eval '[ "$(ss -Htan state fin-wait-2 "( sport = :$cport )" | wc -l)" = 1 ]'
+	bg_stop srv || true
+	wait_for "the client's TIME_WAIT on :$cport" 10 tw_count_is "$cport" 1
+	tcpwatch events --json --port "$port" >"$dir/ev0.json"
+	cookie=$(jq -r --argjson c "$cport" \
+		'select(.sk == "timewait" and .sport == $c) | .cookie' "$dir/ev0.json" | sort -u)
+	[[ $cookie =~ ^[0-9]+$ ]] || fail "the client's timewait socket on :$cport: cookies '$cookie'"
+	run jq -r --argjson k "$cookie" 'select(.sk == "timewait" and .cookie == $k) | "\(.old) \(.new)"' "$dir/ev0.json"
+	[ "$output" = "FIN_WAIT1 FIN_WAIT2"$'\n'"FIN_WAIT2 TIME_WAIT" ] ||
+		[ "$output" = "FIN_WAIT2 FIN_WAIT2"$'\n'"FIN_WAIT2 TIME_WAIT" ] ||
+		fail "the client's timewait socket (cookie $cookie): '$output', expected a handoff in FIN_WAIT2, then TIME_WAIT"
+
+	bg_start srv2 taskset 1 sockdrv serve "$addr" "$port" --count 1 --reuseaddr
+	wait_for_line "$(bg_out srv2)" '^listening'
+	recycled=$(lc_tcpext TWRecycled)
+	run taskset 1 sockdrv connect "$addr" "$port" --bind-port "$cport" --reuseaddr
+	[ "$status" -eq 0 ] || fail "second connection from port $cport: $output"
+	wait_for_line "$(bg_out srv2)" '^done'
+	[ "$(($(lc_tcpext TWRecycled) - recycled))" = 1 ] ||
+		fail "TcpExt TWRecycled grew by $(($(lc_tcpext TWRecycled) - recycled)), expected 1: connect() did not take the TIME_WAIT over"
+	tcpwatch events --json --port "$port" >"$dir/ev.json"
+	show tcpwatch events --port "$port" --state TIME_WAIT
+	run jq -r --argjson k "$cookie" 'select(.sk == "timewait" and .cookie == $k and .new == "CLOSE") | .reason' "$dir/ev.json"
+	[ "$output" = reused ] || fail "the client's timewait socket (cookie $cookie) ended with '$output', expected reused"
+	lc_invariants
+}
+
+@test "a connect() from the same port takes over the client's TIME_WAIT (reason reused, TcpExt TWRecycled)" {
+	connect_reuse 127.0.0.1 7306 17306
+}
+
+@test "IPv6: a connect() from the same port takes over the client's TIME_WAIT (reason reused)" {
+	connect_reuse ::1 7307 17307
+}
+
+# assassinate ADDR PORT: the client's TIME_WAIT is killed by an RST.
+assassinate() {
+	local addr=$1 port=$2 dir cport cookie rsts
+	dir=$(tw_tmp)
+	lc_sysctl net.ipv4.tcp_rfc1337 0
+	run sockdrv handshake "$addr" "$port"
+	[ "$status" -eq 0 ] || fail "sockdrv handshake: $output"
+	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
+	[ "$(tw_on "$cport")" = 1 ] || fail "ss shows no TIME-WAIT on the client port $cport: $(ss -tan)"
+	tcpwatch events --json --port "$port" >"$dir/ev0.json"
+	cookie=$(jq -r --argjson c "$cport" \
+		'select(.sk == "timewait" and .sport == $c) | .cookie' "$dir/ev0.json" | sort -u)
+	[[ $cookie =~ ^[0-9]+$ ]] || fail "the client's timewait socket on :$cport: cookies '$cookie'"
+	rsts=$(lc_tcp_mib OutRsts)
+
+	# A SYN from the server's old port: no listener takes it, so the
+	# timewait socket answers with an ACK; the connecting socket answers
+	# that with an RST carrying the very sequence number the timewait
+	# socket expects, and the RST kills it. Its next SYN finds nothing.
+	run sockdrv connect "$addr" "$cport" --bind-port "$port" --reuseaddr --expect-refused
+	[ "$status" -eq 0 ] || fail "the SYN from :$port to the TIME_WAIT on :$cport: $output"
+	wait_for "the client's TIME_WAIT on :$cport to go" 10 tw_count_is "$cport" 0
+	[ "$(lc_tcp_mib OutRsts)" -gt "$rsts" ] || fail "Tcp OutRsts did not grow: no RST was sent"
+	tcpwatch events --json --port "$port" >"$dir/ev.json"
+	show tcpwatch events --port "$port" --state TIME_WAIT
+	run jq -r --argjson k "$cookie" 'select(.sk == "timewait" and .cookie == $k and .new == "CLOSE") | .reason' "$dir/ev.json"
+	[ "$output" = reset ] || fail "the client's timewait socket (cookie $cookie) ended with '$output', expected reset"
+	lc_invariants
+}
+
+@test "an RST kills a TIME_WAIT (assassination, tcp_rfc1337=0): reason reset" {
+	assassinate 127.0.0.1 7308
+}
+
+@test "IPv6: an RST kills a TIME_WAIT: reason reset" {
+	assassinate ::1 7309
+}
+
+# tw_purged_is N: tcpwatch counts N timewait sockets ended by purge.
+tw_purged_is() {
+	local dir
+	dir=$(tw_tmp)
+	tw_summary "$dir/purged.json" && [ "$(lc_end_count "$dir/purged.json" timewait purged)" = "$1" ]
+}
+
+@test "a namespace's end purges its TIME_WAITs: reason purged, timewait.current = sockstat" {
+	local dir ns=tw-purge n0 cport
+	dir=$(tw_tmp)
+	lc_netns "$ns"
+	run ip netns exec "$ns" sockdrv handshake 127.0.0.1 7310
+	[ "$status" -eq 0 ] || fail "sockdrv handshake in $ns: $output"
+	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
+	[ "$(ip netns exec "$ns" ss -Htan state time-wait | wc -l)" = 1 ] ||
+		fail "no TIME_WAIT in $ns: $(ip netns exec "$ns" ss -tan)"
+	lc_invariants
+	tw_summary "$dir/s0.json"
+	n0=$(lc_end_count "$dir/s0.json" timewait purged)
+
+	# The TIME_WAIT holds no reference on its namespace: deleting the
+	# namespace dismantles it, and inet_twsk_purge() kills the socket.
+	ip netns del "$ns"
+	wait_for "tcpwatch to count the TIME_WAIT of $ns purged" 60 tw_purged_is $((n0 + 1))
+	tcpwatch events --json --port 7310 >"$dir/ev.json"
+	show tcpwatch events --port 7310 --state TIME_WAIT
+	run jq -r --argjson c "$cport" 'select(.sk == "timewait" and .sport == $c and .new == "CLOSE") | .reason' "$dir/ev.json"
+	[ "$output" = purged ] || fail "the timewait socket on :$cport ended with '$output', expected purged"
+	lc_invariants
 }
 
 @test "SO_REUSEADDR: a port with a TIME_WAIT socket cannot be bound without it, can with it" {

@@ -36,21 +36,32 @@ lc_in() {
 	fi
 }
 
-# lc_tcpext NAME [NS]: the TcpExt counter NAME of NS ("" = initial);
-# without NS, the sum over all namespaces.
-lc_tcpext() {
-	local name=$1 ns sum=0 v
-	if [ $# -ge 2 ]; then
-		lc_in "$2" cat /proc/net/netstat | awk -v k="$name" '
-			$1 == "TcpExt:" && !h { for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next }
-			$1 == "TcpExt:" && h { for (i = 2; i <= NF; i++) if (n[i] == k) print $i }'
+# lc_mib FILE GROUP NAME [NS]: counter NAME of the GROUP lines ("TcpExt:",
+# "Tcp:") of /proc/net/FILE in NS ("" = initial); without NS, the sum over
+# all namespaces.
+lc_mib() {
+	local file=$1 group=$2 name=$3 ns sum=0 v
+	if [ $# -ge 4 ]; then
+		lc_in "$4" cat "/proc/net/$file" | awk -v g="$group" -v k="$name" '
+			$1 == g && !h { for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next }
+			$1 == g && h { for (i = 2; i <= NF; i++) if (n[i] == k) print $i }'
 		return
 	fi
 	while read -r ns; do
-		v=$(lc_tcpext "$name" "$ns")
+		v=$(lc_mib "$file" "$group" "$name" "$ns")
 		sum=$((sum + ${v:-0}))
 	done < <(lc_netns_list)
 	echo "$sum"
+}
+
+# lc_tcpext NAME [NS]: the TcpExt counter NAME (/proc/net/netstat).
+lc_tcpext() {
+	lc_mib netstat TcpExt: "$@"
+}
+
+# lc_tcp_mib NAME [NS]: the Tcp counter NAME (/proc/net/snmp), e.g. OutRsts.
+lc_tcp_mib() {
+	lc_mib snmp Tcp: "$@"
 }
 
 # lc_sockstat_tw: timewait sockets per /proc/net/sockstat, all namespaces.
