@@ -70,13 +70,14 @@ both_close() {
 	both_close inet6 ::1 7304
 }
 
-# reuse_timewait ADDR PORT
+# reuse_timewait ADDR PORT: all on CPU 0, where segments cannot overtake each
+# other (see below).
 reuse_timewait() {
 	local addr=$1 port=$2 dir cport cookie n rsts ss_tw ended
 	dir=$(tw_tmp)
-	bg_start srv sockdrv serve "$addr" "$port" --count 2 --close-first --reuseaddr
+	bg_start srv taskset 1 sockdrv serve "$addr" "$port" --count 2 --close-first --reuseaddr
 	wait_for_line "$(bg_out srv)" '^listening'
-	run sockdrv connect "$addr" "$port" --wait-eof
+	run taskset 1 sockdrv connect "$addr" "$port" --wait-eof
 	[ "$status" -eq 0 ] || fail "first connection: $output"
 	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
 	wait_for "the server's TIME_WAIT on :$port" 10 tw_count_is "$port" 1
@@ -89,7 +90,7 @@ reuse_timewait() {
 	[[ $cookie =~ ^[0-9]+$ ]] || fail "the server's timewait socket $port <- $cport: cookies '$cookie'"
 	rsts=$(lc_tcp_mib OutRsts)
 
-	run sockdrv connect "$addr" "$port" --wait-eof --bind-port "$cport" --reuseaddr
+	run taskset 1 sockdrv connect "$addr" "$port" --wait-eof --bind-port "$cport" --reuseaddr
 	[ "$status" -eq 0 ] || fail "second connection from port $cport: $output"
 	echo "$output" | sed 's/^/#   /' >&3
 	wait_for_line "$(bg_out srv)" '^done'
@@ -103,12 +104,13 @@ reuse_timewait() {
 	[ "$output" = reused ] || fail "the server's timewait socket $port <- $cport (cookie $cookie) ended with '$output', expected reused"
 
 	# The second connection leaves a TIME_WAIT of its own on the same tuple.
-	# A late ACK can get it killed at once: the client's delayed ACK of the
-	# server's FIN, sent on another CPU, may arrive after the client's own
-	# FIN; the timewait socket answers it, the client, closed by then,
-	# answers with an RST, and the RST kills the timewait socket (TIME_WAIT
-	# assassination, RFC 1337). Then tcpwatch must say reset, and an RST
-	# must have been sent.
+	# A late ACK could get it killed at once: the client's delayed ACK of
+	# the server's FIN, sent by a timer on another CPU, can arrive after the
+	# client's own FIN; the timewait socket answers it, the client, closed
+	# by then, answers with an RST, and the RST kills the timewait socket
+	# (TIME_WAIT assassination, RFC 1337). On one CPU that cannot happen;
+	# should it still, tcpwatch must say reset, and an RST must have been
+	# sent.
 	ended=$(jq -r --argjson k "$cookie" --argjson c "$cport" --argjson p "$port" \
 		'select(.sk == "timewait" and .sport == $p and .dport == $c and .cookie != $k and .new == "CLOSE") | .reason' "$dir/ev.json")
 	if [ -z "$ended" ]; then
