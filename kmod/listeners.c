@@ -62,11 +62,9 @@ void tw_listener_queues(const struct sock *sk, u32 syn_queue, u32 accept_queue)
 
 void tw_listener_synack_retrans(const struct sock *sk)
 {
-	struct tw_stats __percpu *stats = tw_stats_of(sock_net(sk));
+	struct tw_stats __percpu *stats = tw_stats_counting(sock_net(sk));
 	struct tw_track *t;
 
-	if (unlikely(!stats))
-		return;
 	this_cpu_inc(stats->synack_retrans);
 	rcu_read_lock();
 	t = tw_track_lookup(sk);

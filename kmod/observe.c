@@ -60,24 +60,34 @@ static void tw_fill_owner(struct tw_record *rec, const struct tw_track *t)
 	}
 }
 
-static void tw_count(struct tw_stats __percpu *stats, const struct tw_transition *tr)
+/*
+ * @gauges: false in a dying netns, whose sockets left every reader's
+ * gauges when it began to die; what happens to them still counts.
+ */
+static void tw_count(struct tw_stats __percpu *stats, const struct tw_transition *tr,
+		     bool gauges)
 {
 	this_cpu_inc(stats->transitions[tr->kind][tr->oldstate][tr->newstate]);
+	if (tr->newstate == TCP_CLOSE && tr->reason)
+		this_cpu_inc(stats->ends[tr->kind][tr->reason]);
+	if (tr->kind == TCPWATCH_SK_TIMEWAIT) {
+		if (tr->born)
+			this_cpu_inc(stats->tw_entered);
+		else if (tr->newstate == TCP_CLOSE)
+			this_cpu_inc(stats->tw_ended);
+	}
+	if (unlikely(!gauges))
+		return;
 	/* Closed sockets are in no kernel table, so CLOSE is not counted. */
 	if (!tr->born && tr->oldstate != TCP_CLOSE)
 		this_cpu_dec(stats->sockets[tr->oldstate]);
 	if (tr->newstate != TCP_CLOSE)
 		this_cpu_inc(stats->sockets[tr->newstate]);
-	if (tr->newstate == TCP_CLOSE && tr->reason)
-		this_cpu_inc(stats->ends[tr->kind][tr->reason]);
 	if (tr->kind == TCPWATCH_SK_TIMEWAIT) {
-		if (tr->born) {
-			this_cpu_inc(stats->tw_entered);
+		if (tr->born)
 			this_cpu_inc(stats->tw_current);
-		} else if (tr->newstate == TCP_CLOSE) {
-			this_cpu_inc(stats->tw_ended);
+		else if (tr->newstate == TCP_CLOSE)
 			this_cpu_dec(stats->tw_current);
-		}
 	}
 }
 
@@ -125,12 +135,12 @@ static void tw_write_record(const struct tw_transition *tr, const struct tw_trac
 
 void tw_observe(const struct tw_transition *tr)
 {
-	struct tw_stats __percpu *stats;
+	struct tw_stats __percpu *own = tw_stats_of(read_pnet(&tr->skc->skc_net));
+	struct tw_stats __percpu *stats = own ?: tw_departed;
 	u64 now, dwell = TW_DWELL_UNKNOWN;
 	u64 cookie = tr->cookie;
 	struct tw_track *t;
 
-	stats = tw_stats_counting(read_pnet(&tr->skc->skc_net));
 	now = ktime_get_ns();
 
 	rcu_read_lock();
@@ -152,7 +162,7 @@ void tw_observe(const struct tw_transition *tr)
 		this_cpu_inc(stats->dwell[tr->oldstate][tw_dwell_bucket(dwell)]);
 	if (!t && tr->newstate != TCP_CLOSE)
 		t = tw_track_new(tr);
-	tw_count(stats, tr);
+	tw_count(stats, tr, own);
 	if (t) {
 		t->since_ns = now;
 		WRITE_ONCE(t->state, tr->newstate);

@@ -147,10 +147,10 @@ static void tw_account_settle(struct tw_listen_account *a, unsigned int cpu)
 		return;
 	tw_growth_add(a->net, cpu, a->base, now, &grew);
 	memcpy(a->base, now, sizeof(now));
-	stats = tw_stats_of(a->net);
-	if (likely(!(grew.overflows | grew.syn_drops | grew.syncookies)) ||
-	    unlikely(!stats))
+	if (likely(!(grew.overflows | grew.syn_drops | grew.syncookies)))
 		return;
+	/* Its own, also while dying: they are folded once its accounts are closed. */
+	stats = tw_stats_own(a->net);
 
 	s = per_cpu_ptr(stats, cpu);
 	WRITE_ONCE(s->overflows, s->overflows + grew.overflows);
@@ -354,10 +354,12 @@ void tw_overflows_poll(void)
 		on_each_cpu_mask(&tw_settle_mask, tw_overflows_settle_local, NULL, true);
 }
 
-static void tw_account_forget_dying(struct tw_listen_account *a)
+/* Settle and close @a, an account of @cpu, if it is of a dying netns. */
+static void tw_account_forget_dying(struct tw_listen_account *a, unsigned int cpu)
 {
 	if (a->net && !tw_stats_of(a->net)) {
 		write_seqcount_begin(&a->seq);
+		tw_account_settle(a, cpu);
 		a->net = NULL;
 		a->sk = NULL;
 		a->cookie = 0;
@@ -367,7 +369,7 @@ static void tw_account_forget_dying(struct tw_listen_account *a)
 
 static void tw_overflows_forget_local(void *unused)
 {
-	tw_account_forget_dying(this_cpu_ptr(&listen_account));
+	tw_account_forget_dying(this_cpu_ptr(&listen_account), smp_processor_id());
 }
 
 /* Whether @cpu's account is of a dying netns; no new one can be opened. */
@@ -396,7 +398,7 @@ void tw_overflows_forget_dying(void)
 		/* Nothing runs on an offline CPU to race with. */
 		if (!cpu_online(cpu)) {
 			local_irq_disable();
-			tw_account_forget_dying(per_cpu_ptr(&listen_account, cpu));
+			tw_account_forget_dying(per_cpu_ptr(&listen_account, cpu), cpu);
 			local_irq_enable();
 		}
 	}

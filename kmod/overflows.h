@@ -30,7 +30,10 @@ void tw_overflows_of(const struct tw_track *t, struct tw_listen_counts *out);
 
 /* From the drain worker: settle open accounts that grew, for prompt events. */
 void tw_overflows_poll(void);
-/* A batch of namespaces is going: no CPU may touch their counters again. */
+/*
+ * A batch of namespaces is going: settle their accounts into their own
+ * stats and close them; no CPU touches their counters again.
+ */
 void tw_overflows_forget_dying(void);
 
 #endif

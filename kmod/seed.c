@@ -42,6 +42,7 @@ struct tw_track *tw_seed_enter(const struct sock_common *skc, u8 kind, u8 state)
 	struct tw_stats __percpu *stats = tw_stats_of(read_pnet(&skc->skc_net));
 	struct tw_track *t;
 
+	/* A dying netns' sockets are no one's to count any more. */
 	if (!stats)
 		return NULL;
 	t = tw_track_add_new(skc, kind, state);

@@ -12,10 +12,11 @@
 unsigned int tw_net_id;
 
 /*
- * What namespaces that are gone did, so that init_net's totals never go
+ * What namespaces that are gone did, so that init_net's counters never go
  * backwards when one ends: tw_departed counts what happens while they are
  * dismantled (their timewait sockets purged), tw_folded holds the counts
- * each one had when it went.
+ * each one had when it went. Their gauges (sockets now) are left out: a
+ * dying namespace's sockets are in no namespace a reader can look at.
  */
 struct tw_stats __percpu *tw_departed;
 static struct tw_stats tw_folded;		/* under tw_nets_lock */
@@ -47,7 +48,7 @@ static int __net_init tw_net_init(struct net *net)
  * Probes still fire in a dying netns (timewait purge, kernel sockets); from
  * here on they count into tw_departed. cleanup_net() runs synchronize_rcu()
  * between pre_exit and exit, so no probe still writes the netns' own stats
- * when tw_net_exit() folds them.
+ * when tw_net_exit_batch() folds them.
  */
 static void __net_exit tw_net_pre_exit(struct net *net)
 {
@@ -56,7 +57,10 @@ static void __net_exit tw_net_pre_exit(struct net *net)
 	WRITE_ONCE(twn->stats, NULL);
 }
 
-/* Every field of struct tw_stats is a 64-bit counter or gauge, summed alike. */
+/*
+ * Every field of struct tw_stats is a 64-bit counter or gauge, summed alike;
+ * but the gauges (sockets now) of a namespace that is gone are no one's.
+ */
 static void tw_stats_fold(struct tw_stats *to, const struct tw_stats *from)
 {
 	u64 *t = (u64 *)to;
@@ -66,32 +70,41 @@ static void tw_stats_fold(struct tw_stats *to, const struct tw_stats *from)
 	BUILD_BUG_ON(sizeof(struct tw_stats) % sizeof(u64));
 	for (i = 0; i < sizeof(struct tw_stats) / sizeof(u64); i++)
 		t[i] += f[i];
+	memset(to->sockets, 0, sizeof(to->sockets));
+	to->tw_current = 0;
 }
 
-static void __net_exit tw_net_exit(struct net *net)
-{
-	struct tw_pernet *twn = net_generic(net, tw_net_id);
-
-	unsigned int cpu;
-
-	mutex_lock(&tw_nets_lock);
-	for_each_possible_cpu(cpu)
-		tw_stats_fold(&tw_folded, per_cpu_ptr(twn->alloc, cpu));
-	list_del(&twn->node);
-	mutex_unlock(&tw_nets_lock);
-	free_percpu(twn->alloc);
-}
-
-/* Before ipv4's exit frees the TcpExt counters that overflows.c reads. */
+/*
+ * After a grace period since pre_exit, so no probe still counts into the
+ * namespaces' own stats, and before TCP's exit_batch purges their timewait
+ * sockets (exit hooks run in the reverse order of registration): close
+ * their listener accounts, settling them into their own stats, then fold
+ * those into tw_folded. Also at unload, for every namespace.
+ */
 static void __net_exit tw_net_exit_batch(struct list_head *net_exit_list)
 {
+	struct tw_pernet *twn;
+	unsigned int cpu;
+	struct net *net;
+
 	tw_overflows_forget_dying();
+	mutex_lock(&tw_nets_lock);
+	list_for_each_entry(net, net_exit_list, exit_list) {
+		twn = net_generic(net, tw_net_id);
+		for_each_possible_cpu(cpu)
+			tw_stats_fold(&tw_folded, per_cpu_ptr(twn->alloc, cpu));
+		list_del(&twn->node);
+	}
+	mutex_unlock(&tw_nets_lock);
+	list_for_each_entry(net, net_exit_list, exit_list) {
+		twn = net_generic(net, tw_net_id);
+		free_percpu(twn->alloc);
+	}
 }
 
 static struct pernet_operations tw_net_ops = {
 	.init = tw_net_init,
 	.pre_exit = tw_net_pre_exit,
-	.exit = tw_net_exit,
 	.exit_batch = tw_net_exit_batch,
 	.id = &tw_net_id,
 	.size = sizeof(struct tw_pernet),

@@ -28,7 +28,7 @@ struct tw_stats {
 
 struct tw_pernet {
 	struct tw_stats __percpu *stats;	/* NULL once the netns is dying */
-	struct tw_stats __percpu *alloc;	/* what tw_net_exit() folds, frees */
+	struct tw_stats __percpu *alloc;	/* what exit_batch folds, frees */
 	struct net *net;
 	struct list_head node;			/* in stats.c's list of them */
 };
@@ -59,6 +59,14 @@ static __always_inline struct tw_stats __percpu *tw_stats_of(const struct net *n
 	struct tw_pernet *twn = net_generic(net, tw_net_id);
 
 	return READ_ONCE(twn->stats);
+}
+
+/* @net's own stats, also while it is dying, until its exit_batch frees them. */
+static __always_inline struct tw_stats __percpu *tw_stats_own(const struct net *net)
+{
+	struct tw_pernet *twn = net_generic(net, tw_net_id);
+
+	return twn->alloc;
 }
 
 /*
