@@ -53,11 +53,20 @@ struct tw_summary {
 extern unsigned int tw_net_id;
 extern struct tw_stats __percpu *tw_departed;
 
-/* For the hot path: NULL when the namespace is being dismantled. */
+/*
+ * For the hot path: NULL when the namespace is being dismantled. A netns
+ * whose count is zero may have been dying already when tcpwatch loaded: it
+ * never got tcpwatch's net_generic() slot, which then is out of bounds or
+ * a previous load's freed one, so it must not be read. Every netns with a
+ * count did get one (it was listed at load, or created later).
+ */
 static __always_inline struct tw_stats __percpu *tw_stats_of(const struct net *net)
 {
-	struct tw_pernet *twn = net_generic(net, tw_net_id);
+	struct tw_pernet *twn;
 
+	if (unlikely(!check_net(net)))
+		return NULL;
+	twn = net_generic(net, tw_net_id);
 	return READ_ONCE(twn->stats);
 }
 
