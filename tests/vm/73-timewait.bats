@@ -24,6 +24,22 @@ tw_count_is() {
 	[ "$(tw_on "$1")" = "$2" ]
 }
 
+# tw_cookie_of EVENTS LPORT [PPORT]: the cookie of the one timewait socket
+# with local port LPORT (and peer port PPORT) in an events --json file;
+# fails unless there is exactly one.
+tw_cookie_of() {
+	local cookie
+	cookie=$(jq -r --argjson l "$2" --argjson p "${3:-0}" \
+		'select(.sk == "timewait" and .sport == $l and ($p == 0 or .dport == $p)) | .cookie' "$1" | sort -u)
+	[[ $cookie =~ ^[0-9]+$ ]] || fail "the timewait socket on :$2${3:+ <- $3}: cookies '$cookie'" || return
+	echo "$cookie"
+}
+
+# tw_end_reason EVENTS COOKIE: how the timewait socket COOKIE ended.
+tw_end_reason() {
+	jq -r --argjson k "$2" 'select(.sk == "timewait" and .cookie == $k and .new == "CLOSE") | .reason' "$1"
+}
+
 # both_close FAMILY ADDR PORT
 both_close() {
 	local family=$1 addr=$2 port=$3 dir cport cookie
@@ -85,9 +101,7 @@ reuse_timewait() {
 	show tcpwatch leaks --older-than 0 --state TIME_WAIT --port "$port"
 	tw_summary "$dir/s0.json"
 	tcpwatch events --json --port "$port" >"$dir/ev0.json"
-	cookie=$(jq -r --argjson c "$cport" --argjson p "$port" \
-		'select(.sk == "timewait" and .sport == $p and .dport == $c) | .cookie' "$dir/ev0.json" | sort -u)
-	[[ $cookie =~ ^[0-9]+$ ]] || fail "the server's timewait socket $port <- $cport: cookies '$cookie'"
+	cookie=$(tw_cookie_of "$dir/ev0.json" "$port" "$cport")
 	rsts=$(lc_tcp_mib OutRsts)
 
 	run taskset 1 sockdrv connect "$addr" "$port" --wait-eof --bind-port "$cport" --reuseaddr
@@ -100,7 +114,7 @@ reuse_timewait() {
 	ss_tw=$(tw_on "$port")
 	tcpwatch events --json --port "$port" >"$dir/ev.json"
 	show tcpwatch events --port "$port" --state TIME_WAIT
-	run jq -r --argjson k "$cookie" 'select(.sk == "timewait" and .cookie == $k and .new == "CLOSE") | .reason' "$dir/ev.json"
+	run tw_end_reason "$dir/ev.json" "$cookie"
 	[ "$output" = reused ] || fail "the server's timewait socket $port <- $cport (cookie $cookie) ended with '$output', expected reused"
 
 	# The second connection leaves a TIME_WAIT of its own on the same tuple.
@@ -152,9 +166,7 @@ connect_reuse() {
 	bg_stop srv || true
 	wait_for "the client's TIME_WAIT on :$cport" 10 tw_count_is "$cport" 1
 	tcpwatch events --json --port "$port" >"$dir/ev0.json"
-	cookie=$(jq -r --argjson c "$cport" \
-		'select(.sk == "timewait" and .sport == $c) | .cookie' "$dir/ev0.json" | sort -u)
-	[[ $cookie =~ ^[0-9]+$ ]] || fail "the client's timewait socket on :$cport: cookies '$cookie'"
+	cookie=$(tw_cookie_of "$dir/ev0.json" "$cport")
 	run jq -r --argjson k "$cookie" 'select(.sk == "timewait" and .cookie == $k) | "\(.old) \(.new)"' "$dir/ev0.json"
 	[ "$output" = "FIN_WAIT1 FIN_WAIT2"$'\n'"FIN_WAIT2 TIME_WAIT" ] ||
 		[ "$output" = "FIN_WAIT2 FIN_WAIT2"$'\n'"FIN_WAIT2 TIME_WAIT" ] ||
@@ -170,7 +182,7 @@ connect_reuse() {
 		fail "TcpExt TWRecycled grew by $(($(lc_tcpext TWRecycled) - recycled)), expected 1: connect() did not take the TIME_WAIT over"
 	tcpwatch events --json --port "$port" >"$dir/ev.json"
 	show tcpwatch events --port "$port" --state TIME_WAIT
-	run jq -r --argjson k "$cookie" 'select(.sk == "timewait" and .cookie == $k and .new == "CLOSE") | .reason' "$dir/ev.json"
+	run tw_end_reason "$dir/ev.json" "$cookie"
 	[ "$output" = reused ] || fail "the client's timewait socket (cookie $cookie) ended with '$output', expected reused"
 	lc_invariants
 }
@@ -193,9 +205,7 @@ assassinate() {
 	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
 	[ "$(tw_on "$cport")" = 1 ] || fail "ss shows no TIME-WAIT on the client port $cport: $(ss -tan)"
 	tcpwatch events --json --port "$port" >"$dir/ev0.json"
-	cookie=$(jq -r --argjson c "$cport" \
-		'select(.sk == "timewait" and .sport == $c) | .cookie' "$dir/ev0.json" | sort -u)
-	[[ $cookie =~ ^[0-9]+$ ]] || fail "the client's timewait socket on :$cport: cookies '$cookie'"
+	cookie=$(tw_cookie_of "$dir/ev0.json" "$cport")
 	rsts=$(lc_tcp_mib OutRsts)
 
 	# A SYN from the server's old port: no listener takes it, so the
@@ -208,7 +218,7 @@ assassinate() {
 	[ "$(lc_tcp_mib OutRsts)" -gt "$rsts" ] || fail "Tcp OutRsts did not grow: no RST was sent"
 	tcpwatch events --json --port "$port" >"$dir/ev.json"
 	show tcpwatch events --port "$port" --state TIME_WAIT
-	run jq -r --argjson k "$cookie" 'select(.sk == "timewait" and .cookie == $k and .new == "CLOSE") | .reason' "$dir/ev.json"
+	run tw_end_reason "$dir/ev.json" "$cookie"
 	[ "$output" = reset ] || fail "the client's timewait socket (cookie $cookie) ended with '$output', expected reset"
 	lc_invariants
 }
