@@ -62,7 +62,8 @@ void tw_listener_queues(const struct sock *sk, u32 syn_queue, u32 accept_queue)
 
 void tw_listener_synack_retrans(const struct sock *sk)
 {
-	struct tw_stats __percpu *stats = tw_stats_counting(sock_net(sk));
+	/* A dying netns' retransmits count with the namespaces that are gone. */
+	struct tw_stats __percpu *stats = tw_stats_of(sock_net(sk)) ?: tw_departed;
 	struct tw_track *t;
 
 	this_cpu_inc(stats->synack_retrans);

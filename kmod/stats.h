@@ -78,15 +78,6 @@ static __always_inline struct tw_stats __percpu *tw_stats_own(const struct net *
 	return twn->alloc;
 }
 
-/*
- * Where a transition in @net is counted: its own stats, or, once it is
- * dying, those of the namespaces that are gone.
- */
-static __always_inline struct tw_stats __percpu *tw_stats_counting(const struct net *net)
-{
-	return tw_stats_of(net) ?: tw_departed;
-}
-
 int tw_stats_init(void);
 void tw_stats_exit(void);
 
