@@ -82,7 +82,8 @@ if [ $vm = 1 ]; then
 	make -s -C "$TCPWATCH_ROOT/tests" || step_failed "building tests/ failed" vm-build.tap
 	for f in "${flavours[@]}"; do
 		echo "== VM tests, $f kernel (scripts/vm-test.sh --flavour $f)"
-		if ! "$TCPWATCH_ROOT/scripts/vm-test.sh" --flavour "$f" --tap "$out/vm-$f.tap" "$@"; then
+		if ! "$TCPWATCH_ROOT/scripts/vm-test.sh" --flavour "$f" --tap "$out/vm-$f.tap" \
+			--log "$out/vm-$f.console" "$@"; then
 			grep -qE '^not ok' "$out/vm-$f.tap" 2>/dev/null ||
 				step_failed "scripts/vm-test.sh --flavour $f failed" "vm-$f.tap"
 			status=1
@@ -108,5 +109,22 @@ for tap in "$out"/*.tap; do
 done
 [ "$skipped" -eq 0 ] || echo "($skipped skipped: counted as neither passed nor failed)"
 [ "$failed" -eq 0 ] || status=1
+
+# CI shows only the end of the output: repeat what failed there, and what
+# the kernel said when a VM run died (the console is far above by then).
+if [ "$status" -ne 0 ]; then
+	echo "== what failed"
+	grep -hE '^not ok' "$out"/*.tap 2>/dev/null | head -n 10 || true
+	for console in "$out"/vm-*.console; do
+		[ -e "$console" ] || continue
+		tap=${console%.console}.tap
+		grep -qE '^not ok' "$tap" 2>/dev/null || continue
+		echo "-- ${console##*/}: the kernel's complaints, and how the run ended"
+		tr -d '\r' <"$console" |
+			grep -E 'Oops|BUG:|WARNING:|general protection|detected stall|soft lockup|blocked for more than|Kernel panic|kernel BUG|RIP:|^\[ *[0-9.]+\]  [a-z_0-9.]+\+0x' |
+			head -n 20 || true
+		tr -d '\r' <"$console" | tail -n 3
+	done
+fi
 echo "$passed passed, $failed failed"
 exit $status
