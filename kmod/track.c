@@ -152,10 +152,14 @@ static struct tw_track *tw_track_insert(const struct sock_common *skc, u8 kind, 
 		free_push(t);
 		return NULL;
 	}
+	/*
+	 * Odd: in use, and every field above is visible to readers. Under the
+	 * lock, like the even store in tw_track_del(): a delete that found
+	 * the entry right after it was linked must not be undone by this one.
+	 */
+	smp_store_release(&t->gen, t->gen + 1);
 	hlist_add_head_rcu(&t->node, &b->head);
 	raw_spin_unlock_irqrestore(&b->lock, flags);
-	/* Odd: in use, and every field above is visible to readers. */
-	smp_store_release(&t->gen, t->gen + 1);
 	atomic_inc(&used);
 	return t;
 }
@@ -186,9 +190,9 @@ void tw_track_del(struct tw_track *t)
 		return;		/* someone else removed it */
 	}
 	hlist_del_init_rcu(&t->node);
-	raw_spin_unlock_irqrestore(&b->lock, flags);
 	/* Even: free; a reader's snapshot that began before fails. */
 	smp_store_release(&t->gen, t->gen + 1);
+	raw_spin_unlock_irqrestore(&b->lock, flags);
 	atomic_dec(&used);
 	call_rcu(&t->rcu, tw_track_free_rcu);
 }
