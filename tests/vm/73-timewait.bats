@@ -40,6 +40,19 @@ tw_end_reason() {
 	jq -r --argjson k "$2" 'select(.sk == "timewait" and .cookie == $k and .new == "CLOSE") | .reason' "$1"
 }
 
+# tw_counts_agree SUMMARY: the summary (saved to SUMMARY) counts as many
+# TIME_WAIT sockets as ss and sockstat, both read before and after it.
+tw_counts_agree() {
+	local ss_n sockstat_n
+	ss_n=$(ss -Htan state time-wait | wc -l)
+	sockstat_n=$(lc_sockstat_tw)
+	tw_summary "$1"
+	[ "$(jq -r .states.TIME_WAIT "$1")" = "$ss_n" ] &&
+		[ "$(jq -r .timewait.current "$1")" = "$sockstat_n" ] &&
+		[ "$(ss -Htan state time-wait | wc -l)" = "$ss_n" ] &&
+		[ "$(lc_sockstat_tw)" = "$sockstat_n" ]
+}
+
 # both_close FAMILY ADDR PORT
 both_close() {
 	local family=$1 addr=$2 port=$3 dir cport cookie
@@ -51,11 +64,10 @@ both_close() {
 	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
 	[ "$(tw_on "$cport")" = 1 ] || fail "ss shows no TIME-WAIT on the client port $cport: $(ss -tan)"
 
-	tw_summary "$dir/s.json"
-	[ "$(jq -r .states.TIME_WAIT "$dir/s.json")" = "$(ss -Htan state time-wait | wc -l)" ] ||
-		fail "summary TIME_WAIT $(jq -r .states.TIME_WAIT "$dir/s.json"), ss $(ss -Htan state time-wait | wc -l)"
-	[ "$(jq -r .timewait.current "$dir/s.json")" = "$(lc_sockstat_tw)" ] ||
-		fail "timewait.current $(jq -r .timewait.current "$dir/s.json"), sockstat tw $(lc_sockstat_tw)"
+	# Older timewait sockets (other files' churn) may be expiring meanwhile.
+	wait_for "summary TIME_WAIT == ss, timewait.current == sockstat tw" 10 \
+		tw_counts_agree "$dir/s.json" ||
+		fail "summary TIME_WAIT $(jq -r .states.TIME_WAIT "$dir/s.json"), ss $(ss -Htan state time-wait | wc -l); timewait.current $(jq -r .timewait.current "$dir/s.json"), sockstat tw $(lc_sockstat_tw)"
 	echo "#   sockstat: $(grep '^TCP:' /proc/net/sockstat)" >&3
 	show tcpwatch timewait --interval 100ms --port "$port"
 	tcpwatch timewait --json --interval 100ms --port "$port" | sed 's/^/#   /' >&3
@@ -93,9 +105,11 @@ reuse_timewait() {
 	dir=$(tw_tmp)
 	bg_start srv taskset 1 sockdrv serve "$addr" "$port" --count 2 --close-first --reuseaddr
 	wait_for_line "$(bg_out srv)" '^listening'
-	run taskset 1 sockdrv connect "$addr" "$port" --wait-eof
+	# A fixed client port of this file's range: an ephemeral one may also
+	# be held by an earlier file's churn, whose TIME_WAITs block the rebind.
+	cport=$((port + 80))
+	run taskset 1 sockdrv connect "$addr" "$port" --wait-eof --bind-port "$cport" --reuseaddr
 	[ "$status" -eq 0 ] || fail "first connection: $output"
-	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
 	wait_for "the server's TIME_WAIT on :$port" 10 tw_count_is "$port" 1
 	ss -Htan state time-wait "( sport = :$port )" | sed 's/^/#   ss: /' >&3
 	show tcpwatch leaks --older-than 0 --state TIME_WAIT --port "$port"
