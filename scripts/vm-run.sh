@@ -157,8 +157,8 @@ trap stop_vm INT TERM HUP
 # vCPU (QEMU 7.2's default), a vCPU sometimes stopped for good while the
 # other live-patched kernel text (text_poke_bp(): tracefs event on/off,
 # insmod, kprobes): it answered neither the sync IPI nor the backtrace NMI,
-# and the soft-lockup watchdog ended the run. The suite takes as long
-# either way: the guest mostly waits.
+# and the soft-lockup watchdog ended the run. The suite takes about a
+# fifth longer on one thread.
 (
 	timeout -k 10 "$timeout_s" qemu-system-x86_64 \
 		-accel tcg,thread=single -cpu max -smp 2 -m 1024 \
