@@ -62,7 +62,9 @@ both_close() {
 	[ "$status" -eq 0 ] || fail "sockdrv handshake: $output"
 	trace_stop
 	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
-	[ "$(tw_on "$cport")" = 1 ] || fail "ss shows no TIME-WAIT on the client port $cport: $(ss -tan)"
+	# The server's FIN may still be on its way: FIN_WAIT2 until it lands.
+	wait_for "a TIME-WAIT on the client port $cport" 10 tw_count_is "$cport" 1 ||
+		fail "ss shows no TIME-WAIT on the client port $cport: $(ss -tan)"
 
 	# Older timewait sockets (other files' churn) may be expiring meanwhile.
 	wait_for "summary TIME_WAIT == ss, timewait.current == sockstat tw" 10 \
@@ -217,7 +219,9 @@ assassinate() {
 	run sockdrv handshake "$addr" "$port"
 	[ "$status" -eq 0 ] || fail "sockdrv handshake: $output"
 	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
-	[ "$(tw_on "$cport")" = 1 ] || fail "ss shows no TIME-WAIT on the client port $cport: $(ss -tan)"
+	# The server's FIN may still be on its way: FIN_WAIT2 until it lands.
+	wait_for "a TIME-WAIT on the client port $cport" 10 tw_count_is "$cport" 1 ||
+		fail "ss shows no TIME-WAIT on the client port $cport: $(ss -tan)"
 	tcpwatch events --json --port "$port" >"$dir/ev0.json"
 	cookie=$(tw_cookie_of "$dir/ev0.json" "$cport")
 	rsts=$(lc_tcp_mib OutRsts)
