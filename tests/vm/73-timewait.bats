@@ -24,6 +24,10 @@ tw_count_is() {
 	[ "$(tw_on "$1")" = "$2" ]
 }
 
+tw_in_netns_is() {
+	[ "$(ip netns exec "$1" ss -Htan state time-wait | wc -l)" = "$2" ]
+}
+
 # tw_cookie_of EVENTS LPORT [PPORT]: the cookie of the one timewait socket
 # with local port LPORT (and peer port PPORT) in an events --json file;
 # fails unless there is exactly one.
@@ -51,6 +55,17 @@ tw_counts_agree() {
 		[ "$(jq -r .timewait.current "$1")" = "$sockstat_n" ] &&
 		[ "$(ss -Htan state time-wait | wc -l)" = "$ss_n" ] &&
 		[ "$(lc_sockstat_tw)" = "$sockstat_n" ]
+}
+
+# tw_expect_end PORT COOKIE REASON WHAT: PORT's events (left in ev.json)
+# say the timewait socket COOKIE, WHAT, ended with REASON.
+tw_expect_end() {
+	local dir
+	dir=$(tw_tmp)
+	tcpwatch events --json --port "$1" >"$dir/ev.json"
+	show tcpwatch events --port "$1" --state TIME_WAIT
+	run tw_end_reason "$dir/ev.json" "$2"
+	[ "$output" = "$3" ] || fail "$4 (cookie $2) ended with '$output', expected $3"
 }
 
 # both_close FAMILY ADDR PORT
@@ -128,10 +143,7 @@ reuse_timewait() {
 	n=$(($(lc_end_count "$dir/s1.json" timewait reused) - $(lc_end_count "$dir/s0.json" timewait reused)))
 	[ "$n" = 1 ] || fail "summary ends timewait/reused grew by $n, expected 1: $(jq -c .ends "$dir/s1.json")"
 	ss_tw=$(tw_on "$port")
-	tcpwatch events --json --port "$port" >"$dir/ev.json"
-	show tcpwatch events --port "$port" --state TIME_WAIT
-	run tw_end_reason "$dir/ev.json" "$cookie"
-	[ "$output" = reused ] || fail "the server's timewait socket $port <- $cport (cookie $cookie) ended with '$output', expected reused"
+	tw_expect_end "$port" "$cookie" reused "the server's timewait socket $port <- $cport"
 
 	# The second connection leaves a TIME_WAIT of its own on the same tuple.
 	# A late ACK could get it killed at once: the client's delayed ACK of
@@ -196,10 +208,7 @@ connect_reuse() {
 	wait_for_line "$(bg_out srv2)" '^done'
 	[ "$(($(lc_tcpext TWRecycled) - recycled))" = 1 ] ||
 		fail "TcpExt TWRecycled grew by $(($(lc_tcpext TWRecycled) - recycled)), expected 1: connect() did not take the TIME_WAIT over"
-	tcpwatch events --json --port "$port" >"$dir/ev.json"
-	show tcpwatch events --port "$port" --state TIME_WAIT
-	run tw_end_reason "$dir/ev.json" "$cookie"
-	[ "$output" = reused ] || fail "the client's timewait socket (cookie $cookie) ended with '$output', expected reused"
+	tw_expect_end "$port" "$cookie" reused "the client's timewait socket"
 	lc_invariants
 }
 
@@ -234,10 +243,7 @@ assassinate() {
 	[ "$status" -eq 0 ] || fail "the SYN from :$port to the TIME_WAIT on :$cport: $output"
 	wait_for "the client's TIME_WAIT on :$cport to go" 10 tw_count_is "$cport" 0
 	[ "$(lc_tcp_mib OutRsts)" -gt "$rsts" ] || fail "Tcp OutRsts did not grow: no RST was sent"
-	tcpwatch events --json --port "$port" >"$dir/ev.json"
-	show tcpwatch events --port "$port" --state TIME_WAIT
-	run tw_end_reason "$dir/ev.json" "$cookie"
-	[ "$output" = reset ] || fail "the client's timewait socket (cookie $cookie) ended with '$output', expected reset"
+	tw_expect_end "$port" "$cookie" reset "the client's timewait socket"
 	lc_invariants
 }
 
@@ -263,7 +269,8 @@ tw_purged_is() {
 	run ip netns exec "$ns" sockdrv handshake 127.0.0.1 7310
 	[ "$status" -eq 0 ] || fail "sockdrv handshake in $ns: $output"
 	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
-	[ "$(ip netns exec "$ns" ss -Htan state time-wait | wc -l)" = 1 ] ||
+	# The server's FIN may still be on its way: FIN_WAIT2 until it lands.
+	wait_for "a TIME_WAIT in $ns" 10 tw_in_netns_is "$ns" 1 ||
 		fail "no TIME_WAIT in $ns: $(ip netns exec "$ns" ss -tan)"
 	lc_invariants
 	tw_summary "$dir/s0.json"
