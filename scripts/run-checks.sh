@@ -121,7 +121,7 @@ if [ "$status" -ne 0 ]; then
 		grep -qE '^not ok' "$tap" 2>/dev/null || continue
 		echo "-- ${console##*/}: the kernel's complaints, and how the run ended"
 		tr -d '\r' <"$console" |
-			grep -E 'Oops|BUG:|WARNING:|general protection|detected stall|soft lockup|blocked for more than|Kernel panic|kernel BUG|RIP:|^\[ *[0-9.]+\]  [a-z_0-9.]+\+0x' |
+			grep -E "$TCPWATCH_KERNEL_FAILURES|RIP:|^\\[ *[0-9.]+\\]  [a-z_0-9.]+\\+0x" |
 			head -n 20 || true
 		tr -d '\r' <"$console" | tail -n 3
 	done

@@ -188,7 +188,7 @@ elif [ -z "$result" ]; then
 fi
 if [ -z "$result" ]; then
 	# Without /init's verdict, show what the kernel printed on the console.
-	tr -d '\r' <"$log" | grep -E '^\[ *[0-9]+\.[0-9]+\] .*(Oops|BUG:|WARNING:|general protection|detected stall|soft lockup|blocked for more than|Kernel panic|kernel BUG)' |
+	tr -d '\r' <"$log" | grep -E "^\\[ *[0-9]+\\.[0-9]+\\] .*($TCPWATCH_KERNEL_FAILURES)" |
 		head -n 20 | sed 's/^/vm-run.sh: console: /' >&2 || true
 else
 	rc=$result

@@ -6,6 +6,10 @@ TCPWATCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TCPWATCH_BUILD=${TCPWATCH_BUILD:-$TCPWATCH_ROOT/build}
 TCPWATCH_VM_LOCK=${TCPWATCH_VM_LOCK:-/tmp/tcpwatch-vm.lock}
 
+# What, in a console log, says the kernel failed (vm-init.sh, inside the VM,
+# has its own, longer list for the kernel log of a run that completed).
+TCPWATCH_KERNEL_FAILURES='Oops|BUG:|WARNING:|general protection|detected stall|soft lockup|blocked for more than|Kernel panic|kernel BUG'
+
 die() {
 	echo "${0##*/}: $*" >&2
 	exit 1
