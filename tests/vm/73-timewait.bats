@@ -24,6 +24,13 @@ tw_count_is() {
 	[ "$(tw_on "$1")" = "$2" ]
 }
 
+# wait_client_tw PORT: the client's socket on PORT reaches TIME_WAIT; the
+# server's FIN may still be on its way (FIN_WAIT2 until it lands).
+wait_client_tw() {
+	wait_for "a TIME-WAIT on the client port $1" 10 tw_count_is "$1" 1 ||
+		fail "ss shows no TIME-WAIT on the client port $1: $(ss -tan)"
+}
+
 tw_in_netns_is() {
 	[ "$(ip netns exec "$1" ss -Htan state time-wait | wc -l)" = "$2" ]
 }
@@ -77,9 +84,7 @@ both_close() {
 	[ "$status" -eq 0 ] || fail "sockdrv handshake: $output"
 	trace_stop
 	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
-	# The server's FIN may still be on its way: FIN_WAIT2 until it lands.
-	wait_for "a TIME-WAIT on the client port $cport" 10 tw_count_is "$cport" 1 ||
-		fail "ss shows no TIME-WAIT on the client port $cport: $(ss -tan)"
+	wait_client_tw "$cport"
 
 	# Older timewait sockets (other files' churn) may be expiring meanwhile.
 	wait_for "summary TIME_WAIT == ss, timewait.current == sockstat tw" 10 \
@@ -228,9 +233,7 @@ assassinate() {
 	run sockdrv handshake "$addr" "$port"
 	[ "$status" -eq 0 ] || fail "sockdrv handshake: $output"
 	cport=$(echo "$output" | sed -n 's/^connected .*:\([0-9]*\) -> .*/\1/p')
-	# The server's FIN may still be on its way: FIN_WAIT2 until it lands.
-	wait_for "a TIME-WAIT on the client port $cport" 10 tw_count_is "$cport" 1 ||
-		fail "ss shows no TIME-WAIT on the client port $cport: $(ss -tan)"
+	wait_client_tw "$cport"
 	tcpwatch events --json --port "$port" >"$dir/ev0.json"
 	cookie=$(tw_cookie_of "$dir/ev0.json" "$cport")
 	rsts=$(lc_tcp_mib OutRsts)
