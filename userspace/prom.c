@@ -5,59 +5,118 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "hist.h"
 #include "prom.h"
 
 static void prom_free(struct prom_file *p)
 {
+	if (p->f)
+		fclose(p->f);
+	if (p->fd >= 0)
+		close(p->fd);
+	free(p->buf);
 	free(p->path);
 	free(p->tmp);
 	memset(p, 0, sizeof(*p));
+	p->fd = -1;
 }
 
 int prom_begin(struct prom_file *p, const char *path)
 {
-	int fd, ret;
+	int ret;
 
 	memset(p, 0, sizeof(*p));
+	p->fd = -1;
 	p->path = strdup(path);
-	if (!p->path || asprintf(&p->tmp, "%s.tmp", path) < 0) {
+	if (!p->path || asprintf(&p->tmp, "%s.XXXXXX", path) < 0) {
 		p->tmp = NULL;
 		ret = -ENOMEM;
 		goto err;
 	}
-	/* 0644, not mkstemp's 0600: node_exporter runs as another user. */
-	fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
+	/*
+	 * O_EXCL: a name someone planted (a symlink to a file of ours) is never
+	 * followed, and the name cannot be guessed in advance.
+	 */
+	p->fd = mkostemp(p->tmp, O_CLOEXEC);
+	if (p->fd < 0) {
 		ret = -errno;
 		goto err;
 	}
-	p->f = fdopen(fd, "w");
+	/* 0644, not mkstemp's 0600 nor the umask's: node_exporter runs as another user. */
+	if (fchmod(p->fd, 0644)) {
+		ret = -errno;
+		goto err_unlink;
+	}
+	p->f = open_memstream(&p->buf, &p->len);
 	if (!p->f) {
 		ret = -errno;
-		close(fd);
-		unlink(p->tmp);
-		goto err;
+		goto err_unlink;
 	}
 	return 0;
+err_unlink:
+	unlink(p->tmp);
 err:
 	prom_free(p);
 	return ret;
 }
 
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n ? -errno : -EIO;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* The rename is durable only once the directory is on disk too. */
+static int sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, slash == path ? 1 : slash - path) : strdup(".");
+	int fd, ret = 0;
+
+	if (!dir)
+		return -ENOMEM;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd))
+		ret = -errno;
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return ret;
+}
+
 int prom_commit(struct prom_file *p)
 {
-	int ret = 0;
+	/* The text is in memory: only a failed allocation can have stopped it. */
+	int ret = ferror(p->f) ? -ENOMEM : 0;
 
-	if (ferror(p->f))
-		ret = -EIO;
 	if (fclose(p->f) && !ret)
+		ret = -ENOMEM;
+	p->f = NULL;
+	if (!ret)
+		ret = write_all(p->fd, p->buf, p->len);
+	if (!ret && fsync(p->fd))
 		ret = -errno;
+	if (close(p->fd) && !ret)
+		ret = -errno;
+	p->fd = -1;
 	if (!ret && rename(p->tmp, p->path))
 		ret = -errno;
 	if (ret)
 		unlink(p->tmp);
+	else
+		ret = sync_dir(p->path);
 	prom_free(p);
 	return ret;
 }

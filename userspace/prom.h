@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Prometheus text exposition, written the way node_exporter's textfile
- * collector wants it: into FILE.tmp beside FILE, then renamed over FILE, so a
- * scrape never reads half a file (the collector only reads *.prom names).
+ * collector wants it: formatted in memory, written whole into FILE.XXXXXX
+ * beside FILE (a fresh name, created with O_EXCL, mode 0644), fsynced, then
+ * renamed over FILE, so a scrape never reads half a file (the collector only
+ * reads *.prom names) and a crash leaves the old file or the new one.
  */
 #ifndef TCPWATCH_PROM_H
 #define TCPWATCH_PROM_H
@@ -11,13 +13,20 @@
 #include <stdio.h>
 
 struct prom_file {
-	FILE *f;
+	FILE *f;			/* where the metrics are printed */
+	char *buf;			/* @f's text */
+	size_t len;
+	int fd;				/* the temp file */
 	char *path;
-	char *tmp;
+	char *tmp;			/* the temp file's name */
 };
 
+/* Creates the temp file; 0 or -errno. */
 int prom_begin(struct prom_file *p, const char *path);
-/* Flush, close and rename into place; -errno (the temp file is removed). */
+/*
+ * Write, fsync, rename into place, fsync the directory; 0 or -errno of the
+ * step that failed (the temp file is removed, the old FILE left as it was).
+ */
 int prom_commit(struct prom_file *p);
 
 /* "# HELP" and "# TYPE" lines, once per metric family. */

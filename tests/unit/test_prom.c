@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -111,29 +115,137 @@ static void test_metrics(void)
 	capture_free(&c);
 }
 
+static void slurp_line(const char *path, char *line, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	line[0] = '\0';
+	if (f) {
+		if (!fgets(line, size, f))
+			line[0] = '\0';
+		fclose(f);
+	}
+}
+
+/* Names in @dir other than "." and "..", or -1. */
+static int dir_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
 static void test_file(void)
 {
-	char dir[] = "/tmp/tcpwatch-test-XXXXXX", path[64], tmp[80];
+	char dir[] = "/tmp/tcpwatch-test-XXXXXX", path[64], line[64];
 	struct prom_file p;
 	struct stat st;
-	FILE *f;
-	char line[64] = "";
+	mode_t umask_was;
 
 	CHECK(mkdtemp(dir) != NULL, "prom file: temp dir");
 	snprintf(path, sizeof(path), "%s/tcpwatch.prom", dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* node_exporter runs as another user: 0644 whatever the umask. */
+	umask_was = umask(077);
 	CHECK(!prom_begin(&p, path), "prom file: begin");
+	umask(umask_was);
 	prom_u64(p.f, "a_total", NULL, 1);
-	CHECK(stat(path, &st) && !stat(tmp, &st), "prom file: written beside, not over");
-	CHECK(!prom_commit(&p) && stat(tmp, &st) && !stat(path, &st) &&
+	CHECK(stat(path, &st) && dir_entries(dir) == 1, "prom file: written beside, not over");
+	CHECK(!prom_commit(&p) && !lstat(path, &st) && S_ISREG(st.st_mode) &&
 	      (st.st_mode & 0777) == 0644, "prom file: renamed into place, mode 0644");
-	f = fopen(path, "r");
-	if (f) {
-		fgets(line, sizeof(line), f);
-		fclose(f);
-	}
+	CHECK(dir_entries(dir) == 1, "prom file: no temp file left behind");
+	slurp_line(path, line, sizeof(line));
 	tap_streq(line, "a_total 1\n", "prom file: content");
 	CHECK(prom_begin(&p, "/nonexistent/dir/x.prom") < 0, "prom file: bad dir reported");
+	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * Someone who can write in the directory plants a symlink at the temp name
+ * the daemon used to use: it must not be followed, nor renamed into place.
+ */
+static void test_file_symlink(void)
+{
+	char dir[] = "/tmp/tcpwatch-test-XXXXXX", path[64], tmp[80], victim[64], line[64];
+	struct prom_file p;
+	struct stat st;
+	FILE *f;
+	int ret;
+
+	mkdtemp(dir);
+	snprintf(path, sizeof(path), "%s/tcpwatch.prom", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	f = fopen(victim, "w");
+	if (f) {
+		fputs("precious\n", f);
+		fclose(f);
+	}
+	CHECK(!symlink(victim, tmp), "prom symlink: planted at tcpwatch.prom.tmp");
+	ret = prom_begin(&p, path);
+	if (!ret) {
+		prom_u64(p.f, "a_total", NULL, 1);
+		ret = prom_commit(&p);
+	}
+	CHECK(!ret, "prom symlink: metrics written all the same");
+	slurp_line(victim, line, sizeof(line));
+	tap_streq(line, "precious\n", "prom symlink: its target is not written");
+	CHECK(!lstat(path, &st) && S_ISREG(st.st_mode),
+	      "prom symlink: the file in place is a regular file, not the link");
+	CHECK(!lstat(tmp, &st) && S_ISLNK(st.st_mode), "prom symlink: the link is left alone");
+	unlink(path);
+	unlink(tmp);
+	unlink(victim);
+	rmdir(dir);
+}
+
+/*
+ * A write that fails (EFBIG past RLIMIT_FSIZE stands in for ENOSPC or EIO)
+ * is reported with its errno; the old file stays, the temp file goes.
+ */
+static void test_file_write_error(void)
+{
+	char dir[] = "/tmp/tcpwatch-test-XXXXXX", path[64], line[64];
+	struct rlimit was, small;
+	struct prom_file p;
+	void (*sigxfsz)(int);
+	FILE *f;
+	int i, ret;
+
+	mkdtemp(dir);
+	snprintf(path, sizeof(path), "%s/tcpwatch.prom", dir);
+	f = fopen(path, "w");
+	if (f) {
+		fputs("old 1\n", f);
+		fclose(f);
+	}
+	ret = prom_begin(&p, path);
+	CHECK(!ret, "prom write error: begin");
+	if (ret)
+		return;
+	/* Nothing else may write a file while the limit holds (stdout too). */
+	fflush(stdout);
+	getrlimit(RLIMIT_FSIZE, &was);
+	small = was;
+	small.rlim_cur = 4096;
+	sigxfsz = signal(SIGXFSZ, SIG_IGN);
+	setrlimit(RLIMIT_FSIZE, &small);
+	for (i = 0; i < 1000; i++)
+		prom_u64(p.f, "a_long_metric_name_total", NULL, i);
+	ret = prom_commit(&p);
+	setrlimit(RLIMIT_FSIZE, &was);
+	signal(SIGXFSZ, sigxfsz);
+	CHECK(ret == -EFBIG, "prom write error: -EFBIG returned (got %d)", ret);
+	slurp_line(path, line, sizeof(line));
+	tap_streq(line, "old 1\n", "prom write error: the old file is untouched");
+	CHECK(dir_entries(dir) == 1, "prom write error: the temp file is removed");
 	unlink(path);
 	rmdir(dir);
 }
@@ -143,4 +255,6 @@ void test_prom(void)
 	test_histogram();
 	test_metrics();
 	test_file();
+	test_file_symlink();
+	test_file_write_error();
 }
