@@ -111,7 +111,10 @@ static void detach(struct daemon *d, const char *why)
 
 /* --- output ------------------------------------------------------------- */
 
-/* (Re)open @path for appending, line-buffered; "-" is @std. */
+/*
+ * (Re)open @path for appending, line-buffered; "-" is @std. When reopening
+ * (SIGHUP), a file that cannot be opened leaves the old one in use.
+ */
 static int reopen(const char *path, FILE *std, FILE **fp)
 {
 	FILE *f = std;
@@ -121,23 +124,28 @@ static int reopen(const char *path, FILE *std, FILE **fp)
 		if (!f) {
 			int err = errno;
 
-			fprintf(stderr, PROG ": %s: %s\n", path, strerror(err));
+			fprintf(stderr, PROG ": %s%s: %s%s\n", *fp ? "reopening " : "", path,
+				strerror(err), *fp ? "; still writing to the old file" : "");
 			return -err;
 		}
 	} else if (*fp) {
 		return 0;	/* stdout or stderr: nothing to reopen */
 	}
-	if (*fp && *fp != std)
-		fclose(*fp);
+	if (*fp && *fp != std && fclose(*fp))
+		fprintf(stderr, PROG ": closing the old %s: %s\n", path, strerror(errno));
 	*fp = f;
 	/* A line at a time, so `tail -f` and log shippers see whole lines. */
 	setvbuf(f, NULL, _IOLBF, 0);
 	return 0;
 }
 
+/* Each file on its own: one that cannot be reopened keeps no other from it. */
 static int open_files(struct daemon *d)
 {
-	return reopen(d->output, stdout, &d->out) ?: reopen(d->log_path, stderr, &d->log);
+	int out = reopen(d->output, stdout, &d->out);
+	int log = reopen(d->log_path, stderr, &d->log);
+
+	return out ?: log;
 }
 
 static void close_file(FILE *f, FILE *std)
@@ -420,7 +428,7 @@ static int on_signal(struct daemon *d)
 	int sig = sigfd_read(d->sigfd);
 
 	if (sig == SIGHUP) {
-		open_files(d);
+		open_files(d);	/* a failure is said, the old file kept */
 		return 0;
 	}
 	return sig > 0;

@@ -15,5 +15,6 @@ int main(void)
 	test_leaks();
 	test_reports();
 	test_cli();
+	test_daemon_files();
 	return tap_finish();
 }

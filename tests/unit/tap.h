@@ -46,5 +46,6 @@ void test_cli(void);
 void test_filter(void);
 void test_leaks(void);
 void test_reports(void);
+void test_daemon_files(void);
 
 #endif
