@@ -50,6 +50,7 @@ static const policy_t top_policy[TCPWATCH_A_MAX + 1] = {
 	[TCPWATCH_A_OVERFLOWS]		= MNL_TYPE_U64,
 	[TCPWATCH_A_SYN_DROPS]		= MNL_TYPE_U64,
 	[TCPWATCH_A_SYNCOOKIES]		= MNL_TYPE_U64,
+	[TCPWATCH_A_NETNS_COOKIE]	= MNL_TYPE_U64,
 };
 
 static const policy_t tr_policy[TCPWATCH_A_TR_MAX + 1] = {
@@ -105,6 +106,7 @@ static const policy_t ls_policy[TCPWATCH_A_LS_MAX + 1] = {
 	[TCPWATCH_A_LS_COMM]		  = MNL_TYPE_UNSPEC,
 	[TCPWATCH_A_LS_COOKIE]		  = MNL_TYPE_U64,
 	[TCPWATCH_A_LS_SYNACK_RETRANS]	  = MNL_TYPE_U64,
+	[TCPWATCH_A_LS_NETNS_COOKIE]	  = MNL_TYPE_U64,
 };
 
 static const policy_t dw_policy[TCPWATCH_A_DW_MAX + 1] = {
@@ -136,6 +138,7 @@ static const policy_t ev_policy[TCPWATCH_A_EV_MAX + 1] = {
 	[TCPWATCH_A_EV_BACKLOG]		= MNL_TYPE_U32,
 	[TCPWATCH_A_EV_LOST]		= MNL_TYPE_U64,
 	[TCPWATCH_A_EV_AGE]		= MNL_TYPE_U64,
+	[TCPWATCH_A_EV_NETNS_COOKIE]	= MNL_TYPE_U64,
 };
 
 static int table_cb(const struct nlattr *attr, void *data)
@@ -554,6 +557,7 @@ int tw_parse_listener(const struct nlmsghdr *nlh, struct tw_listener *ls)
 	if (ret)
 		return ret;
 	ls->netns = get_u32(tb[TCPWATCH_A_LS_NETNS]);
+	ls->netns_cookie = get_u64(tb[TCPWATCH_A_LS_NETNS_COOKIE]);
 	ls->family = get_u8(tb[TCPWATCH_A_LS_FAMILY]);
 	ret = get_addr(tb[TCPWATCH_A_LS_ADDR], ls->family, ls->addr);
 	ls->port = get_u16(tb[TCPWATCH_A_LS_PORT]);
@@ -565,6 +569,7 @@ int tw_parse_listener(const struct nlmsghdr *nlh, struct tw_listener *ls)
 	ls->overflows = get_u64(tb[TCPWATCH_A_LS_OVERFLOWS]);
 	ls->syn_drops = get_u64(tb[TCPWATCH_A_LS_SYN_DROPS]);
 	ls->syncookies = get_u64(tb[TCPWATCH_A_LS_SYNCOOKIES]);
+	/* The kernel hides the owner from callers without CAP_NET_ADMIN. */
 	ls->pid = get_u32(tb[TCPWATCH_A_LS_PID]);
 	get_string(tb[TCPWATCH_A_LS_COMM], ls->comm, sizeof(ls->comm));
 	ls->cookie = get_u64(tb[TCPWATCH_A_LS_COOKIE]);
@@ -609,6 +614,7 @@ static int fill_event(const struct nlattr **tb, struct tw_event *ev)
 	ev->sk = get_u8(tb[TCPWATCH_A_EV_SK]);
 	ev->cookie = get_u64(tb[TCPWATCH_A_EV_COOKIE]);
 	ev->netns = get_u32(tb[TCPWATCH_A_EV_NETNS]);
+	ev->netns_cookie = get_u64(tb[TCPWATCH_A_EV_NETNS_COOKIE]);
 	ev->t.family = get_u8(tb[TCPWATCH_A_EV_FAMILY]);
 	ev->t.sport = get_u16(tb[TCPWATCH_A_EV_SPORT]);
 	ev->t.dport = get_u16(tb[TCPWATCH_A_EV_DPORT]);

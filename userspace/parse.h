@@ -35,7 +35,8 @@ struct tw_event {
 	uint64_t ts_ns;
 	uint8_t sk;			/* enum tcpwatch_sk_kind */
 	uint64_t cookie;
-	uint32_t netns;
+	uint32_t netns;			/* inode: for people, reused */
+	uint64_t netns_cookie;		/* net_cookie: identity, never reused */
 	struct tw_tuple t;
 	uint8_t old_state;
 	uint8_t new_state;
@@ -100,7 +101,8 @@ struct tw_summary {
 };
 
 struct tw_listener {
-	uint32_t netns;
+	uint32_t netns;			/* inode: for people, reused */
+	uint64_t netns_cookie;		/* net_cookie: identity, never reused */
 	uint8_t family;
 	uint8_t addr[16];
 	uint16_t port;
@@ -108,7 +110,7 @@ struct tw_listener {
 	uint32_t accept_queue, accept_queue_peak;
 	uint32_t backlog;
 	uint64_t overflows, syn_drops, syncookies, synack_retrans;
-	uint32_t pid;
+	uint32_t pid;			/* owner; 0 and "" if hidden or unknown */
 	char comm[TW_COMM_LEN];
 	uint64_t cookie;
 };

@@ -38,6 +38,7 @@ static void put_event_attrs(struct nlmsghdr *nlh)
 	mnl_attr_put_u8(nlh, TCPWATCH_A_EV_SK, TCPWATCH_SK_FULL);
 	mnl_attr_put_u64(nlh, TCPWATCH_A_EV_COOKIE, 4097);
 	mnl_attr_put_u32(nlh, TCPWATCH_A_EV_NETNS, 4026531840u);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_EV_NETNS_COOKIE, 1);
 	mnl_attr_put_u8(nlh, TCPWATCH_A_EV_FAMILY, AF_INET);
 	put_addr(nlh, TCPWATCH_A_EV_SADDR, "127.0.0.1");
 	mnl_attr_put_u16(nlh, TCPWATCH_A_EV_SPORT, 43210);
@@ -73,6 +74,8 @@ static void test_event(void)
 	      ev.ts_ns == 123456789012ull, "parse event: type, seq, cpu, ts");
 	CHECK(ev.cookie == 4097 && ev.netns == 4026531840u && ev.sk == TCPWATCH_SK_FULL,
 	      "parse event: cookie, netns, sk");
+	CHECK(tw_event_has(&ev, TCPWATCH_A_EV_NETNS_COOKIE) && ev.netns_cookie == 1,
+	      "parse event: netns cookie");
 	CHECK(ev.t.family == AF_INET && ev.t.sport == 43210 && ev.t.dport == 8080 &&
 	      ev.t.saddr[0] == 127 && ev.t.daddr[3] == 1, "parse event: tuple");
 	CHECK(ev.old_state == TCPWATCH_SYN_SENT && ev.new_state == TCPWATCH_ESTABLISHED,
@@ -101,6 +104,17 @@ static void test_event_edges(void)
 	nlh = msg_start(buf, TCPWATCH_CMD_EVENT);
 	mnl_attr_put_u32(nlh, TCPWATCH_A_EV_SEQ, 1);	/* u64 sent as u32 */
 	CHECK(tw_parse_event(nlh, &ev) == -EINVAL, "parse event: short u64 refused");
+
+	nlh = msg_start(buf, TCPWATCH_CMD_EVENT);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_EV_NETNS_COOKIE, 1);	/* u64 sent as u32 */
+	CHECK(tw_parse_event(nlh, &ev) == -EINVAL, "parse event: short netns cookie refused");
+
+	nlh = msg_start(buf, TCPWATCH_CMD_EVENT);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_EV_TYPE, TCPWATCH_EV_STATE);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_EV_NETNS, 4026531840u);
+	CHECK(!tw_parse_event(nlh, &ev) && ev.netns == 4026531840u && !ev.netns_cookie &&
+	      !tw_event_has(&ev, TCPWATCH_A_EV_NETNS_COOKIE),
+	      "parse event: no netns cookie (older module) is 0, marked absent");
 
 	nlh = msg_start(buf, TCPWATCH_CMD_EVENT);
 	mnl_attr_put_u8(nlh, TCPWATCH_A_EV_FAMILY, AF_INET6);
@@ -280,13 +294,16 @@ static void test_summary(void)
 	CHECK(tw_parse_summary(nlh, &sum) == -E2BIG, "parse summary: too many ENDs refused");
 }
 
-static void put_listener(char *buf, uint16_t port)
+/* A listener as the module dumps it; without the owner for @unprivileged. */
+static void put_listener_as(char *buf, uint16_t port, bool unprivileged)
 {
 	struct nlmsghdr *nlh = msg_start(buf, TCPWATCH_CMD_GET_LISTENERS);
 	struct nlattr *nest = mnl_attr_nest_start(nlh, TCPWATCH_A_LISTENER);
 	uint8_t any6[16] = {};
 
 	mnl_attr_put_u32(nlh, TCPWATCH_A_LS_NETNS, 4026531840u);
+	mnl_attr_put(nlh, TCPWATCH_A_LS_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_LS_NETNS_COOKIE, 1ull << 40);
 	mnl_attr_put_u8(nlh, TCPWATCH_A_LS_FAMILY, AF_INET6);
 	mnl_attr_put(nlh, TCPWATCH_A_LS_ADDR, sizeof(any6), any6);
 	mnl_attr_put_u16(nlh, TCPWATCH_A_LS_PORT, port);
@@ -297,13 +314,20 @@ static void put_listener(char *buf, uint16_t port)
 	mnl_attr_put_u32(nlh, TCPWATCH_A_LS_BACKLOG, 128);
 	mnl_attr_put_u64(nlh, TCPWATCH_A_LS_OVERFLOWS, 5);
 	mnl_attr_put_u64(nlh, TCPWATCH_A_LS_SYN_DROPS, 6);
-	mnl_attr_put_u32(nlh, TCPWATCH_A_LS_PID, 99);
-	mnl_attr_put_strz(nlh, TCPWATCH_A_LS_COMM, "nginx");
+	if (!unprivileged) {
+		mnl_attr_put_u32(nlh, TCPWATCH_A_LS_PID, 99);
+		mnl_attr_put_strz(nlh, TCPWATCH_A_LS_COMM, "nginx");
+	}
 	mnl_attr_put_u64(nlh, TCPWATCH_A_LS_SYNCOOKIES, 7);
 	mnl_attr_put_u64(nlh, TCPWATCH_A_LS_COOKIE, 4242);
 	mnl_attr_put(nlh, TCPWATCH_A_LS_PAD, 0, NULL);
 	mnl_attr_put_u64(nlh, TCPWATCH_A_LS_SYNACK_RETRANS, 3);
 	mnl_attr_nest_end(nlh, nest);
+}
+
+static void put_listener(char *buf, uint16_t port)
+{
+	put_listener_as(buf, port, false);
 }
 
 static void test_listeners(void)
@@ -326,6 +350,16 @@ static void test_listeners(void)
 	      !strcmp(ls.v[0].comm, "nginx"), "parse listeners: fields");
 	CHECK(ls.n == 2 && ls.v[0].syncookies == 7 && ls.v[0].cookie == 4242 &&
 	      ls.v[1].synack_retrans == 3, "parse listeners: SYN cookies, cookie, SYN-ACK retransmits");
+	CHECK(ls.n == 2 && ls.v[0].netns == 4026531840u && ls.v[0].netns_cookie == 1ull << 40,
+	      "parse listeners: netns inode and cookie");
+	tw_listeners_free(&ls);
+
+	/* What a caller without CAP_NET_ADMIN gets: no LS_PID, no LS_COMM. */
+	put_listener_as(buf, 8080, true);
+	CHECK(tw_listeners_cb(first, &ls) == MNL_CB_OK && ls.n == 1 && ls.v[0].port == 8080 &&
+	      ls.v[0].pid == 0 && ls.v[0].comm[0] == '\0' && ls.v[0].overflows == 5 &&
+	      ls.v[0].netns_cookie == 1ull << 40,
+	      "parse listeners: owner hidden (unprivileged) -> pid 0, comm \"\", rest intact");
 	tw_listeners_free(&ls);
 
 	first = msg_start(buf, TCPWATCH_CMD_GET_LISTENERS);
@@ -393,6 +427,8 @@ static void test_socket(void)
 	CHECK(s.n == 1 && s.v[0].new_state == TCPWATCH_ESTABLISHED &&
 	      s.v[0].age_ns == 3000000000ull && s.v[0].cookie == 4097 &&
 	      s.v[0].t.dport == 8080 && !strcmp(s.v[0].comm, "curl"), "parse socket: fields");
+	CHECK(s.n == 1 && s.v[0].netns == 4026531840u && s.v[0].netns_cookie == 1,
+	      "parse socket: netns inode and cookie");
 	tw_sockets_free(&s);
 }
 
