@@ -16,7 +16,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG " [--json]\n\n"
 		"Module version, attached probes and their misses, ring size, socket\n"
-		"tracking pool, sockets seeded at load, events written and lost per CPU.\n\n"
+		"tracking pool, sockets seeded at load, events written and lost per CPU.\n"
+		"Needs CAP_NET_ADMIN.\n\n"
 		"  -j, --json   one JSON object (see tcpwatch(8))\n"
 		"  -h, --help   this help\n");
 }
@@ -110,6 +111,8 @@ static int status_run(bool json)
 	ret = query_status(&nl, &st);
 	if (ret)
 		nl_perror(&nl, "tcpwatch", "reading the status", ret);
+	else if ((ret = query_cpus(&nl, &st)))
+		nl_perror(&nl, "tcpwatch", "reading the per-CPU counters", ret);
 	else if (json)
 		status_print_json(stdout, &st);
 	else

@@ -484,25 +484,6 @@ static int parse_probe(const struct nlattr *nest, void *data)
 	return 0;
 }
 
-static int parse_cpu(const struct nlattr *nest, void *data)
-{
-	struct tw_status *st = data;
-	const struct nlattr *tb[TCPWATCH_A_CPU_MAX + 1];
-	struct tw_cpu *c = ARRAY_PUSH(st->cpus, st->n_cpus, st->cap_cpus);
-	int ret;
-
-	if (!c)
-		return -ENOMEM;
-	ret = PARSE_NEST(nest, cpu_policy, tb);
-	if (ret)
-		return ret;
-	c->id = get_u32(tb[TCPWATCH_A_CPU_ID]);
-	c->written = get_u64(tb[TCPWATCH_A_CPU_WRITTEN]);
-	c->lost = get_u64(tb[TCPWATCH_A_CPU_LOST]);
-	return 0;
-}
-
-
 /* Fills @st, which the caller zeroed; tw_status_free() releases it. */
 int tw_parse_status(const struct nlmsghdr *nlh, struct tw_status *st)
 {
@@ -520,8 +501,6 @@ int tw_parse_status(const struct nlmsghdr *nlh, struct tw_status *st)
 	st->seeded = get_u32(tb[TCPWATCH_A_SEEDED]);
 	if (tb[TCPWATCH_A_PROBES])
 		ret = parse_items(tb[TCPWATCH_A_PROBES], TCPWATCH_A_PROBE, parse_probe, st);
-	if (!ret && tb[TCPWATCH_A_CPUS])
-		ret = parse_items(tb[TCPWATCH_A_CPUS], TCPWATCH_A_CPU, parse_cpu, st);
 	if (!ret)
 		ret = parse_evcounts(tb[TCPWATCH_A_EVENTS], &st->events);
 	return ret;
@@ -530,6 +509,44 @@ int tw_parse_status(const struct nlmsghdr *nlh, struct tw_status *st)
 int tw_status_cb(const struct nlmsghdr *nlh, void *data)
 {
 	return tw_cb_result(tw_parse_status(nlh, data));
+}
+
+/* GET_CPUS: one message per possible CPU, each one TCPWATCH_A_CPU nest. */
+int tw_parse_cpu(const struct nlmsghdr *nlh, struct tw_cpu *cpu)
+{
+	const struct nlattr *top[TCPWATCH_A_MAX + 1];
+	const struct nlattr *tb[TCPWATCH_A_CPU_MAX + 1];
+	int ret;
+
+	memset(cpu, 0, sizeof(*cpu));
+	ret = parse_top(nlh, top);
+	if (ret)
+		return ret;
+	if (!top[TCPWATCH_A_CPU])
+		return -EINVAL;
+	ret = PARSE_NEST(top[TCPWATCH_A_CPU], cpu_policy, tb);
+	if (ret)
+		return ret;
+	if (!tb[TCPWATCH_A_CPU_ID])
+		return -EINVAL;
+	cpu->id = get_u32(tb[TCPWATCH_A_CPU_ID]);
+	cpu->written = get_u64(tb[TCPWATCH_A_CPU_WRITTEN]);
+	cpu->lost = get_u64(tb[TCPWATCH_A_CPU_LOST]);
+	return 0;
+}
+
+int tw_cpus_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct tw_status *st = data;
+	struct tw_cpu *c = ARRAY_PUSH(st->cpus, st->n_cpus, st->cap_cpus);
+	int ret;
+
+	if (!c)
+		return tw_cb_result(-ENOMEM);
+	ret = tw_parse_cpu(nlh, c);
+	if (ret)
+		st->n_cpus--;
+	return tw_cb_result(ret);
 }
 
 void tw_status_free(struct tw_status *st)

@@ -145,7 +145,7 @@ struct tw_status {
 	struct tw_evcounts events;
 	struct tw_probe *probes;
 	size_t n_probes, cap_probes;
-	struct tw_cpu *cpus;
+	struct tw_cpu *cpus;		/* from GET_CPUS, not GET_STATUS */
 	size_t n_cpus, cap_cpus;
 };
 
@@ -162,12 +162,14 @@ int tw_parse_summary(const struct nlmsghdr *nlh, struct tw_summary *sum);
 int tw_parse_status(const struct nlmsghdr *nlh, struct tw_status *st);
 int tw_parse_listener(const struct nlmsghdr *nlh, struct tw_listener *ls);
 int tw_parse_socket(const struct nlmsghdr *nlh, struct tw_event *sock);
+int tw_parse_cpu(const struct nlmsghdr *nlh, struct tw_cpu *cpu);
 
 /* libmnl data callbacks for the replies; @data is the struct named. */
 int tw_summary_cb(const struct nlmsghdr *nlh, void *data);	/* tw_summary */
 int tw_status_cb(const struct nlmsghdr *nlh, void *data);	/* tw_status */
 int tw_listeners_cb(const struct nlmsghdr *nlh, void *data);	/* tw_listeners */
 int tw_sockets_cb(const struct nlmsghdr *nlh, void *data);	/* tw_sockets */
+int tw_cpus_cb(const struct nlmsghdr *nlh, void *data);		/* tw_status */
 
 void tw_status_free(struct tw_status *st);
 void tw_listeners_free(struct tw_listeners *ls);

@@ -33,6 +33,11 @@ int query_status(struct nl *nl, struct tw_status *st)
 	return query(nl, TCPWATCH_CMD_GET_STATUS, 0, 0, tw_status_cb, st);
 }
 
+int query_cpus(struct nl *nl, struct tw_status *st)
+{
+	return query(nl, TCPWATCH_CMD_GET_CPUS, NLM_F_DUMP, 0, tw_cpus_cb, st);
+}
+
 int query_sockets(struct nl *nl, uint32_t netns, struct tw_sockets *s)
 {
 	return query(nl, TCPWATCH_CMD_GET_SOCKETS, NLM_F_DUMP, netns, tw_sockets_cb, s);

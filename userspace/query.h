@@ -15,7 +15,10 @@
 
 int query_summary(struct nl *nl, uint32_t netns, struct tw_summary *sum);
 int query_listeners(struct nl *nl, uint32_t netns, struct tw_listeners *ls);
+/* GET_STATUS: everything but the per-CPU table; needs CAP_NET_ADMIN. */
 int query_status(struct nl *nl, struct tw_status *st);
+/* The GET_CPUS dump, one row per possible CPU, into @st->cpus; the same. */
+int query_cpus(struct nl *nl, struct tw_status *st);
 /* Every tracked socket (full, request, timewait); needs CAP_NET_ADMIN. */
 int query_sockets(struct nl *nl, uint32_t netns, struct tw_sockets *s);
 /* Dump the kernel's recent event history, @cb once per message. */

@@ -244,10 +244,36 @@ static void test_status_out(void)
 	capture_free(&c);
 }
 
+/* More CPUs than one GET_STATUS message could hold: every row is printed. */
+static void test_status_many_cpus(void)
+{
+	static struct tw_cpu cpus[512];
+	struct tw_status st = { .version = "0.1.0", .cpus = cpus, .n_cpus = 512 };
+	struct capture c;
+	const char *out;
+	size_t i;
+
+	for (i = 0; i < 512; i++)
+		cpus[i] = (struct tw_cpu){ i, 2, i == 511 };
+	status_print_json(capture_begin(&c), &st);
+	out = capture_end(&c);
+	CHECK(json_valid(out, strlen(out)) &&
+	      strstr(out, "{\"cpu\":511,\"written\":2,\"lost\":1}],\"events\""),
+	      "status json: 512 CPUs, valid, the last one included");
+	capture_free(&c);
+	status_print_human(capture_begin(&c), &st);
+	out = capture_end(&c);
+	CHECK(strstr(out, "\n511                         2                    1\n"
+		     "total                    1024                    1\n") != NULL,
+	      "status text: 512 CPU rows and their total");
+	capture_free(&c);
+}
+
 void test_output(void)
 {
 	test_event_json();
 	test_event_human();
 	test_summary_out();
 	test_status_out();
+	test_status_many_cpus();
 }

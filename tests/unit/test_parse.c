@@ -392,15 +392,6 @@ static void test_status(void)
 		mnl_attr_nest_end(nlh, one);
 	}
 	mnl_attr_nest_end(nlh, list);
-	list = mnl_attr_nest_start(nlh, TCPWATCH_A_CPUS);
-	for (i = 0; i < 2; i++) {
-		one = mnl_attr_nest_start(nlh, TCPWATCH_A_CPU);
-		mnl_attr_put_u32(nlh, TCPWATCH_A_CPU_ID, i);
-		mnl_attr_put_u64(nlh, TCPWATCH_A_CPU_WRITTEN, 500 + i);
-		mnl_attr_put_u64(nlh, TCPWATCH_A_CPU_LOST, i);
-		mnl_attr_nest_end(nlh, one);
-	}
-	mnl_attr_nest_end(nlh, list);
 
 	CHECK(tw_status_cb(nlh, &st) == MNL_CB_OK, "parse status: accepted");
 	CHECK(!strcmp(st.version, "0.1.0") && st.ring_size == 4096 && st.track_max == 65536 &&
@@ -408,9 +399,55 @@ static void test_status(void)
 	CHECK(st.n_probes == 2 && st.probes[0].attached && !st.probes[1].attached &&
 	      st.probes[1].missed == 3 && !strcmp(st.probes[1].name, "kprobe:tcp_check_req"),
 	      "parse status: probes");
-	CHECK(st.n_cpus == 2 && st.cpus[1].id == 1 && st.cpus[1].written == 501 &&
-	      st.cpus[1].lost == 1, "parse status: cpus");
+	CHECK(st.n_cpus == 0, "parse status: no per-CPU table (that is GET_CPUS)");
 	tw_status_free(&st);
+}
+
+/* One GET_CPUS message: a TCPWATCH_A_CPU nest; @id < 0 leaves CPU_ID out. */
+static size_t put_cpu(char *buf, int id, uint64_t written, uint64_t lost)
+{
+	struct nlmsghdr *nlh = msg_start(buf, TCPWATCH_CMD_GET_CPUS);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, TCPWATCH_A_CPU);
+
+	if (id >= 0)
+		mnl_attr_put_u32(nlh, TCPWATCH_A_CPU_ID, id);
+	mnl_attr_put(nlh, TCPWATCH_A_CPU_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_CPU_WRITTEN, written);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_CPU_LOST, lost);
+	mnl_attr_nest_end(nlh, nest);
+	return nlh->nlmsg_len;
+}
+
+static void test_cpus(void)
+{
+	char buf[4 * MNL_SOCKET_BUFFER_SIZE];
+	struct tw_status st = {};
+	struct tw_cpu cpu;
+	size_t len = 0;
+	int ret;
+
+	/* A dump datagram: CPUs 0, 1 and 511 (possible CPUs need not be dense). */
+	len += put_cpu(buf + len, 0, 500, 0);
+	len += put_cpu(buf + len, 1, 501, 1);
+	len += put_cpu(buf + len, 511, 7, 0);
+	ret = mnl_cb_run(buf, len, 0, 0, tw_cpus_cb, &st);
+	CHECK(ret >= MNL_CB_STOP && st.n_cpus == 3, "parse cpus: three messages in a datagram");
+	CHECK(st.n_cpus == 3 && st.cpus[0].id == 0 && st.cpus[0].written == 500 &&
+	      st.cpus[1].id == 1 && st.cpus[1].written == 501 && st.cpus[1].lost == 1 &&
+	      st.cpus[2].id == 511 && st.cpus[2].written == 7, "parse cpus: id, written, lost");
+	/* A second datagram of the same dump appends. */
+	put_cpu(buf, 512, 1, 0);
+	CHECK(tw_cpus_cb((struct nlmsghdr *)buf, &st) == MNL_CB_OK && st.n_cpus == 4 &&
+	      st.cpus[3].id == 512, "parse cpus: later messages append");
+	tw_status_free(&st);
+
+	put_cpu(buf, -1, 1, 0);
+	CHECK(tw_cpus_cb((struct nlmsghdr *)buf, &st) == MNL_CB_ERROR && st.n_cpus == 0,
+	      "parse cpus: a CPU without an id refused");
+	tw_status_free(&st);
+	msg_start(buf, TCPWATCH_CMD_GET_CPUS);
+	CHECK(tw_parse_cpu((struct nlmsghdr *)buf, &cpu) == -EINVAL,
+	      "parse cpus: a message without a CPU nest refused");
 }
 
 static void test_socket(void)
@@ -439,5 +476,6 @@ void test_parse(void)
 	test_summary();
 	test_listeners();
 	test_status();
+	test_cpus();
 	test_socket();
 }
