@@ -185,7 +185,7 @@ static int subscribe(struct nl *live)
 	if (!ret)
 		ret = nl_join(live, live->events_group);
 	if (ret)
-		nl_perror(live, "tcpwatch", "joining the \"" TCPWATCH_MCGRP_EVENTS "\" group", ret);
+		nl_join_perror(live, "tcpwatch", ret);
 	return ret;
 }
 

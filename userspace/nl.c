@@ -234,17 +234,17 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	return t->cb(nlh, t->data);
 }
 
-/* Keep the kernel's extended-ack message (NLMSGERR_ATTR_MSG) for nl_perror. */
-static void save_extack(struct nl *nl, const struct nlmsghdr *nlh)
+/*
+ * Keep the kernel's extended-ack message (NLMSGERR_ATTR_MSG) for nl_perror;
+ * its attributes start @off bytes into @nlh's payload.
+ */
+static void save_extack(struct nl *nl, const struct nlmsghdr *nlh, size_t off)
 {
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-	size_t off = sizeof(*err);
 	const struct nlattr *a;
 
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
+	    off > mnl_nlmsg_get_payload_len(nlh))
 		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += err->msg.nlmsg_len - sizeof(err->msg);
 	mnl_attr_for_each(a, nlh, off)
 		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
@@ -255,6 +255,7 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
 	const struct transact *t = data;
+	size_t off = sizeof(*err);
 
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
 		errno = EBADMSG;
@@ -262,18 +263,26 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (!err->error)
 		return MNL_CB_STOP;
-	save_extack(t->nl, nlh);
+	/* Without NETLINK_CAP_ACK the request is echoed before the TLVs. */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && err->msg.nlmsg_len >= sizeof(err->msg))
+		off += NLMSG_ALIGN(err->msg.nlmsg_len - sizeof(err->msg));
+	save_extack(t->nl, nlh, off);
 	errno = err->error < 0 ? -err->error : err->error;
 	return MNL_CB_ERROR;
 }
 
-/* libmnl's own version ignores the error a dump may end with. */
+/*
+ * libmnl's own version ignores the error a dump may end with. A dump that
+ * fails (EPERM on its first call) ends in an NLMSG_DONE carrying the error
+ * and, after it, the extack attributes (netlink_dump_done()).
+ */
 static int done_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const int *err = mnl_nlmsg_get_payload(nlh);
+	const struct transact *t = data;
 
-	(void)data;
 	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(*err) && *err < 0) {
+		save_extack(t->nl, nlh, sizeof(*err));
 		errno = -*err;
 		return MNL_CB_ERROR;
 	}
@@ -294,9 +303,18 @@ static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
 	[NLMSG_OVERRUN]	= overrun_cb,
 };
 
-int nl_transact(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+int nl_dispatch(struct nl *nl, const void *buf, size_t len, unsigned int seq,
+		mnl_cb_t cb, void *data)
 {
 	struct transact t = { nl, cb, data };
+	int ret = mnl_cb_run2(buf, len, seq, nl->portid, data_cb, &t, ctl_cbs,
+			      NLMSG_MIN_TYPE);
+
+	return ret < 0 ? -errno : ret > MNL_CB_STOP;
+}
+
+int nl_transact(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+{
 	ssize_t n;
 	int ret;
 
@@ -307,10 +325,9 @@ int nl_transact(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 		n = mnl_socket_recvfrom(nl->sock, nl->buf, NL_RECV_BUF);
 		if (n < 0)
 			return -errno;
-		ret = mnl_cb_run2(nl->buf, n, req->nlmsg_seq, nl->portid, data_cb, &t,
-				  ctl_cbs, NLMSG_MIN_TYPE);
-	} while (ret > MNL_CB_STOP);
-	return ret < 0 ? -errno : 0;
+		ret = nl_dispatch(nl, nl->buf, n, req->nlmsg_seq, cb, data);
+	} while (ret > 0);
+	return ret;
 }
 
 int nl_drain(struct nl *nl, mnl_cb_t cb, void *data)
@@ -353,15 +370,27 @@ void nl_perror(const struct nl *nl, const char *prog, const char *what, int err)
 
 	switch (err) {
 	case -ENOENT:
+		if (extack)
+			break;		/* the module answered: it is there */
 		fprintf(stderr, "%s: module not loaded (no generic netlink family \"%s\"); "
 			"load it with: insmod kmod/tcpwatch.ko\n", prog, TCPWATCH_GENL_NAME);
 		return;
 	case -EPERM:
 	case -EACCES:
-		fprintf(stderr, "%s: %s: %s (needs CAP_NET_ADMIN: run as root)\n",
-			prog, what, strerror(-err));
+		/* The kernel's message says whose capability, where. */
+		fprintf(stderr, "%s: %s: %s (%s)\n", prog, what, strerror(-err),
+			extack ? extack : "needs CAP_NET_ADMIN");
 		return;
 	}
 	fprintf(stderr, "%s: %s: %s%s%s%s\n", prog, what, strerror(-err),
 		extack ? " (" : "", extack ? extack : "", extack ? ")" : "");
+}
+
+void nl_join_perror(const struct nl *nl, const char *prog, int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		fprintf(stderr, "%s: joining the " TCPWATCH_MCGRP_EVENTS " group needs "
+			"CAP_NET_ADMIN (%s)\n", prog, strerror(-err));
+	else
+		nl_perror(nl, prog, "joining the \"" TCPWATCH_MCGRP_EVENTS "\" group", err);
 }

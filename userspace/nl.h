@@ -61,6 +61,15 @@ struct nlmsghdr *nl_request(struct nl *nl, void *buf, uint8_t cmd, uint16_t flag
  * multicast messages (seq 0) to @cb too.
  */
 int nl_transact(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data);
+/*
+ * What nl_transact() does with each datagram of replies to @seq: data
+ * messages to @cb; an error, the ack or the end of the dump to its own
+ * handlers, which keep the kernel's extack message in @nl->extack (also
+ * when a dump ends with an error). Returns 1 while more is to come, 0 once
+ * done, or -errno.
+ */
+int nl_dispatch(struct nl *nl, const void *buf, size_t len, unsigned int seq,
+		mnl_cb_t cb, void *data);
 
 /*
  * Read what is queued on a subscribed socket, @cb per message. Returns 0 once
@@ -80,5 +89,10 @@ int nl_ctrl_notification(const struct nlmsghdr *nlh, const char *name);
  * kernel's extended-ack message if @nl (may be NULL) got one.
  */
 void nl_perror(const struct nl *nl, const char *prog, const char *what, int err);
+/*
+ * The same for joining the "events" group (nl_event_socket(), nl_join()).
+ * setsockopt() returns no extack, so a refusal names the capability itself.
+ */
+void nl_join_perror(const struct nl *nl, const char *prog, int err);
 
 #endif

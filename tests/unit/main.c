@@ -9,6 +9,7 @@ int main(void)
 	test_seqtrack();
 	test_tuplecache();
 	test_parse();
+	test_nl();
 	test_output();
 	test_prom();
 	test_filter();

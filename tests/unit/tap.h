@@ -40,6 +40,7 @@ void test_format(void);
 void test_seqtrack(void);
 void test_tuplecache(void);
 void test_parse(void);
+void test_nl(void);
 void test_output(void);
 void test_prom(void);
 void test_cli(void);
