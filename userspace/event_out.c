@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 
 #include "event_out.h"
@@ -185,4 +190,128 @@ void event_print_human(FILE *f, const struct tw_event *ev, bool wide)
 		owner);
 	human_extras(f, ev);
 	fputc('\n', f);
+}
+
+/* --- tcpwatchd's output ------------------------------------------------- */
+
+void evout_init(struct evout *o, const char *path)
+{
+	memset(o, 0, sizeof(*o));
+	o->path = path;
+	o->fd = -1;
+}
+
+static const char *evout_name(const struct evout *o)
+{
+	return strcmp(o->path, "-") ? o->path : "standard output";
+}
+
+static void evout_close_fd(struct evout *o, FILE *err, const char *which)
+{
+	if (o->fd >= 0 && strcmp(o->path, "-") && close(o->fd))
+		fprintf(err, "tcpwatchd: closing %s%s: %s\n", which, o->path, strerror(errno));
+	o->fd = -1;
+}
+
+int evout_open(struct evout *o, FILE *err)
+{
+	int fd;
+
+	if (!strcmp(o->path, "-")) {
+		o->fd = STDOUT_FILENO;	/* nothing to reopen */
+		return 0;
+	}
+	fd = open(o->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0) {
+		int e = errno;
+
+		fprintf(err, "tcpwatchd: %s%s: %s%s\n", o->fd >= 0 ? "reopening " : "", o->path,
+			strerror(e), o->fd >= 0 ? "; still writing to the old file" : "");
+		return -e;
+	}
+	evout_close_fd(o, err, "the old ");
+	o->fd = fd;
+	o->torn = false;
+	return 0;
+}
+
+/* 0 or -errno; @done counts what went out either way. */
+static int write_all(int fd, const char *buf, size_t len, size_t *done)
+{
+	ssize_t n;
+
+	for (*done = 0; *done < len; *done += n) {
+		n = write(fd, buf + *done, len - *done);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0)
+			return n ? -errno : -EIO;
+	}
+	return 0;
+}
+
+/* A line cut short (ENOSPC half-way) is ended first, so the next is whole. */
+static int evout_line(struct evout *o, const char *line, size_t len)
+{
+	size_t done;
+	int ret;
+
+	if (o->torn) {
+		ret = write_all(o->fd, "\n", 1, &done);
+		if (ret)
+			return ret;
+		o->torn = false;
+	}
+	ret = write_all(o->fd, line, len, &done);
+	o->torn = ret && done;
+	return ret;
+}
+
+int evout_event(struct evout *o, const struct tw_event *ev, FILE *err)
+{
+	char *line = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&line, &len);
+	int ret = -ENOMEM;
+
+	if (m) {
+		event_print_json(m, ev);
+		ret = ferror(m) ? -ENOMEM : 0;
+		if (fclose(m) && !ret)
+			ret = -ENOMEM;
+		if (!ret)
+			ret = evout_line(o, line, len);
+	}
+	free(line);
+	o->err = -ret;
+	if (!ret)
+		return 0;
+	o->lost++;
+	if (o->said != o->err)
+		fprintf(err, "tcpwatchd: writing events to %s: %s; counting the lines lost\n",
+			evout_name(o), strerror(o->err));
+	o->said = o->err;
+	return ret;
+}
+
+void evout_report(struct evout *o, FILE *err)
+{
+	uint64_t lost = o->lost - o->reported;
+
+	if (lost) {
+		fprintf(err, "tcpwatchd: %" PRIu64 " event line%s lost writing to %s (%" PRIu64
+			" in all); %s%s\n", lost, lost == 1 ? "" : "s", evout_name(o), o->lost,
+			o->err ? "still failing: " : "writing again",
+			o->err ? strerror(o->err) : "");
+		o->reported = o->lost;
+	}
+	if (!o->err)
+		o->said = 0;
+}
+
+void evout_close(struct evout *o, FILE *err)
+{
+	evout_close_fd(o, err, "");
 }

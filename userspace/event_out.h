@@ -4,6 +4,7 @@
 #define TCPWATCH_EVENT_OUT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "json.h"
@@ -27,5 +28,30 @@ void event_endpoints(const struct tw_event *ev, char *local, char *peer, size_t 
 /* Column headers and rows for people; --wide adds cpu:seq and the cookie. */
 void event_print_header(FILE *f, bool wide);
 void event_print_human(FILE *f, const struct tw_event *ev, bool wide);
+
+/*
+ * tcpwatchd's --output. Each line goes to write(2) whole, not through a
+ * stdio buffer that a failed write leaves in an unknown state. A line that
+ * cannot be written is counted; the error is said on @err at once, and said
+ * again only when it changes or after evout_report() saw the output work.
+ */
+struct evout {
+	const char *path;		/* "-": stdout */
+	int fd;				/* -1 while closed */
+	bool torn;			/* a line was cut short: end it first */
+	int err;			/* errno of the last line, 0 if it went out */
+	int said;			/* errno said since the output last worked */
+	uint64_t lost;			/* lines not written, in all */
+	uint64_t reported;		/* @lost at the last report */
+};
+
+void evout_init(struct evout *o, const char *path);
+/* Opens, or reopens (SIGHUP): on failure the old file stays. 0 or -errno, said. */
+int evout_open(struct evout *o, FILE *err);
+/* 0, or -errno: the line was not written and is counted in @o->lost. */
+int evout_event(struct evout *o, const struct tw_event *ev, FILE *err);
+/* Once an interval: the lines lost since the last report, if any. */
+void evout_report(struct evout *o, FILE *err);
+void evout_close(struct evout *o, FILE *err);
 
 #endif

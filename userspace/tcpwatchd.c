@@ -46,7 +46,7 @@ struct daemon {
 	uint64_t interval_ns;
 	uint64_t leak_age_ns;
 
-	FILE *out;
+	struct evout out;		/* lines it could not take are counted */
 	FILE *log;
 	struct listenlog *listen;	/* overflows and SYN drops, rate-limited */
 	struct leaklog leaks;
@@ -111,29 +111,40 @@ static void detach(struct daemon *d, const char *why)
 
 /* --- output ------------------------------------------------------------- */
 
+static void close_log(struct daemon *d)
+{
+	if (!d->log)
+		return;
+	if (d->log == stderr)
+		fflush(stderr);
+	else if (fclose(d->log))
+		fprintf(stderr, PROG ": closing %s: %s\n", d->log_path, strerror(errno));
+	d->log = NULL;
+}
+
 /*
- * (Re)open @path for appending, line-buffered; "-" is @std. When reopening
+ * (Re)open the trouble log for appending; "-" is stderr. When reopening
  * (SIGHUP), a file that cannot be opened leaves the old one in use.
  */
-static int reopen(const char *path, FILE *std, FILE **fp)
+static int open_log(struct daemon *d)
 {
-	FILE *f = std;
+	FILE *f = stderr;
 
-	if (strcmp(path, "-")) {
-		f = fopen(path, "ae");
+	if (strcmp(d->log_path, "-")) {
+		f = fopen(d->log_path, "ae");
 		if (!f) {
 			int err = errno;
 
-			fprintf(stderr, PROG ": %s%s: %s%s\n", *fp ? "reopening " : "", path,
-				strerror(err), *fp ? "; still writing to the old file" : "");
+			fprintf(stderr, PROG ": %s%s: %s%s\n", d->log ? "reopening " : "",
+				d->log_path, strerror(err),
+				d->log ? "; still writing to the old file" : "");
 			return -err;
 		}
-	} else if (*fp) {
-		return 0;	/* stdout or stderr: nothing to reopen */
+	} else if (d->log) {
+		return 0;	/* stderr: nothing to reopen */
 	}
-	if (*fp && *fp != std && fclose(*fp))
-		fprintf(stderr, PROG ": closing the old %s: %s\n", path, strerror(errno));
-	*fp = f;
+	close_log(d);
+	d->log = f;
 	/* A line at a time, so `tail -f` and log shippers see whole lines. */
 	setvbuf(f, NULL, _IOLBF, 0);
 	return 0;
@@ -142,19 +153,10 @@ static int reopen(const char *path, FILE *std, FILE **fp)
 /* Each file on its own: one that cannot be reopened keeps no other from it. */
 static int open_files(struct daemon *d)
 {
-	int out = reopen(d->output, stdout, &d->out);
-	int log = reopen(d->log_path, stderr, &d->log);
+	int out = evout_open(&d->out, stderr);
+	int log = open_log(d);
 
 	return out ?: log;
-}
-
-static void close_file(FILE *f, FILE *std)
-{
-	if (!f)
-		return;
-	fflush(f);
-	if (f != std)
-		fclose(f);
 }
 
 /*
@@ -176,6 +178,15 @@ static int scan_leaks(struct daemon *d, uint64_t leaked[TCPWATCH_NR_STATES])
 	}
 	tw_sockets_free(&s);
 	return ret;
+}
+
+/* The daemon's own --output, after metrics_write()'s daemon counters. */
+static void metrics_output(FILE *f, const struct evout *o)
+{
+	const char *name = "tcpwatch_daemon_output_lost_total";
+
+	prom_family(f, name, "counter", "Event lines tcpwatchd could not write to its output.");
+	prom_u64(f, name, NULL, o->lost);
 }
 
 static void write_metrics(struct daemon *d)
@@ -211,6 +222,7 @@ static void write_metrics(struct daemon *d)
 	if (!ret) {
 		metrics_write(p.f, up ? &sum : NULL, up ? &ls : NULL, scanned ? leaked : NULL,
 			      &d->stats);
+		metrics_output(p.f, &d->out);
 		ret = prom_commit(&p);
 	}
 	if (ret)
@@ -255,7 +267,7 @@ static int handle_event(struct daemon *d, const struct nlmsghdr *nlh)
 	ret = seqtrack_event(&d->seq, &ev);
 	if (ret <= 0)
 		return ret;
-	event_print_json(d->out, &ev);
+	evout_event(&d->out, &ev, stderr);	/* a failure is counted and said */
 	listenlog_event(d->listen, d->log, &ev, now_ns());
 	d->stats.received++;
 	seqtrack_totals(&d->seq, &t);
@@ -419,6 +431,7 @@ static void on_tick(struct daemon *d)
 		return;
 	write_metrics(d);
 	report_loss(d);
+	evout_report(&d->out, stderr);
 	listenlog_flush(d->listen, d->log, now_ns());
 }
 
@@ -461,8 +474,9 @@ static int daemon_loop(struct daemon *d)
 
 static void daemon_teardown(struct daemon *d)
 {
-	close_file(d->out, stdout);
-	close_file(d->log, stderr);
+	evout_report(&d->out, stderr);
+	evout_close(&d->out, stderr);
+	close_log(d);
 	leaklog_free(&d->leaks);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
@@ -538,6 +552,7 @@ int main(int argc, char *argv[])
 	ret = parse_opts(argc, argv, &d);
 	if (ret)
 		return ret < 0 ? 0 : ret;
+	evout_init(&d.out, d.output);
 	seqtrack_init(&d.seq);
 	listenlog_init(d.listen, d.interval_ns);
 	ret = daemon_setup(&d);

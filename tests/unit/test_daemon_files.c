@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpwatchd's own files: SIGHUP reopens the event output and the log, each on
- * its own. Runs the tcpwatchd built next to this test (TEST_BINDIR); it needs
- * no module to reopen its files.
+ * tcpwatchd's own files: event lines that cannot be written are counted and
+ * said, not lost silently; SIGHUP reopens the event output and the log, each
+ * on its own. The SIGHUP test runs the tcpwatchd built next to this test
+ * (TEST_BINDIR); it needs no module to reopen its files.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -11,10 +13,14 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "event_out.h"
 #include "tap.h"
+
+#define LOST_LINE "{\"type\":\"lost\",\"seq\":7,\"cpu\":1,\"ts_ns\":0,\"lost\":3}\n"
 
 extern char **environ;
 
@@ -74,6 +80,147 @@ static pid_t spawn_daemon(char *const args[], const char *out, const char *err)
 	return ret ? -1 : pid;
 }
 
+static const struct tw_event lost_event = { .type = TCPWATCH_EV_LOST, .seq = 7, .cpu = 1,
+					    .lost = 3 };
+
+/*
+ * A full disk: every line fails with ENOSPC and is counted, the error is said
+ * once, the interval's report says how many; when the output works again the
+ * report says so, and a new failure is said again.
+ */
+static void test_output_full(void)
+{
+	char dir[] = "/tmp/tcpwatchd-test-XXXXXX", path[64], text[512];
+	struct capture c;
+	struct evout o;
+	FILE *err;
+	int a, b, e;
+
+	mkdtemp(dir);
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	err = capture_begin(&c);
+	evout_init(&o, "/dev/full");
+	CHECK(!evout_open(&o, err), "output: /dev/full opened");
+	a = evout_event(&o, &lost_event, err);
+	b = evout_event(&o, &lost_event, err);
+	e = evout_event(&o, &lost_event, err);
+	CHECK(a == -ENOSPC && b == -ENOSPC && e == -ENOSPC && o.lost == 3,
+	      "output full: each line fails with -ENOSPC and is counted");
+	evout_report(&o, err);
+	evout_event(&o, &lost_event, err);
+	tap_streq(capture_end(&c),
+		  "tcpwatchd: writing events to /dev/full: No space left on device; "
+		  "counting the lines lost\n"
+		  "tcpwatchd: 3 event lines lost writing to /dev/full (3 in all); "
+		  "still failing: No space left on device\n",
+		  "output full: said once, then counted once an interval");
+	capture_free(&c);
+
+	/* SIGHUP onto a disk with room. */
+	err = capture_begin(&c);
+	o.path = path;
+	CHECK(!evout_open(&o, err) && !evout_event(&o, &lost_event, err),
+	      "output full: reopened elsewhere, a line goes out");
+	evout_report(&o, err);
+	o.path = "/dev/full";
+	evout_open(&o, err);
+	evout_event(&o, &lost_event, err);
+	evout_report(&o, err);
+	evout_close(&o, err);
+	snprintf(text, sizeof(text), "tcpwatchd: 1 event line lost writing to %s (4 in all); "
+		 "writing again\n"
+		 "tcpwatchd: writing events to /dev/full: No space left on device; "
+		 "counting the lines lost\n"
+		 "tcpwatchd: 1 event line lost writing to /dev/full (5 in all); "
+		 "still failing: No space left on device\n", path);
+	tap_streq(capture_end(&c), text,
+		  "output full: working again is said, and a new failure again");
+	capture_free(&c);
+	slurp(path, text, sizeof(text));
+	tap_streq(text, LOST_LINE, "output full: the line that could go out is whole");
+	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * A line cut short (the disk filled half-way; EFBIG past RLIMIT_FSIZE stands
+ * in) is ended before the next, so the next line is whole.
+ */
+static void test_output_torn(void)
+{
+	char dir[] = "/tmp/tcpwatchd-test-XXXXXX", path[64], text[256];
+	struct rlimit was, small;
+	void (*sigxfsz)(int);
+	struct capture c;
+	struct evout o;
+	FILE *err;
+	int a, b;
+
+	mkdtemp(dir);
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	err = capture_begin(&c);
+	evout_init(&o, path);
+	evout_open(&o, err);
+	/* Nothing else may write a file while the limit holds (stdout too). */
+	fflush(stdout);
+	getrlimit(RLIMIT_FSIZE, &was);
+	small = was;
+	small.rlim_cur = 10;
+	sigxfsz = signal(SIGXFSZ, SIG_IGN);
+	setrlimit(RLIMIT_FSIZE, &small);
+	a = evout_event(&o, &lost_event, err);
+	setrlimit(RLIMIT_FSIZE, &was);
+	signal(SIGXFSZ, sigxfsz);
+	b = evout_event(&o, &lost_event, err);
+	evout_close(&o, err);
+	capture_end(&c);
+	capture_free(&c);
+	CHECK(a == -EFBIG && !b && o.lost == 1, "output torn: the cut line is counted lost");
+	slurp(path, text, sizeof(text));
+	tap_streq(text, "{\"type\":\"l\n" LOST_LINE, "output torn: ended, the next line whole");
+	unlink(path);
+	rmdir(dir);
+}
+
+/* SIGHUP when the file cannot be reopened: the old one is still written. */
+static void test_output_reopen(void)
+{
+	char dir[] = "/tmp/tcpwatchd-test-XXXXXX", path[96], moved[64], text[256], want[256];
+	struct capture c;
+	struct evout o;
+	FILE *err;
+	int ret;
+
+	mkdtemp(dir);
+	snprintf(path, sizeof(path), "%s/sub/events.jsonl", dir);
+	snprintf(moved, sizeof(moved), "%s/moved", dir);
+	snprintf(text, sizeof(text), "%s/sub", dir);
+	mkdir(text, 0755);
+	err = capture_begin(&c);
+	evout_init(&o, path);
+	evout_open(&o, err);
+	rename(text, moved);
+	ret = evout_open(&o, err);
+	CHECK(ret == -ENOENT && !evout_event(&o, &lost_event, err),
+	      "output reopen: fails with -ENOENT, the old file still written");
+	evout_close(&o, err);
+	snprintf(want, sizeof(want), "tcpwatchd: reopening %s: No such file or directory; "
+		 "still writing to the old file\n", path);
+	tap_streq(capture_end(&c), want, "output reopen: the failure is said");
+	capture_free(&c);
+	snprintf(path, sizeof(path), "%s/events.jsonl", moved);
+	slurp(path, text, sizeof(text));
+	tap_streq(text, LOST_LINE, "output reopen: the line is in the old file");
+	unlink(path);
+	rmdir(moved);
+	rmdir(dir);
+
+	evout_init(&o, "-");
+	CHECK(!evout_open(&o, stderr) && o.fd == STDOUT_FILENO, "output: - is stdout");
+	evout_close(&o, stderr);
+	CHECK(fcntl(STDOUT_FILENO, F_GETFD) >= 0, "output: closing it leaves stdout open");
+}
+
 /*
  * logrotate moves both files away and sends SIGHUP. The output's directory
  * is gone, so that one cannot be reopened: the log must be all the same,
@@ -113,6 +260,9 @@ static void test_sighup(void)
 	CHECK(wait_for_file(out, 5000), "sighup: the output is reopened once it can be");
 	kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
+	slurp(prom, err, sizeof(err));
+	CHECK(strstr(err, "\ntcpwatch_daemon_output_lost_total 0\n") != NULL,
+	      "sighup: the metrics count the output's lost lines");
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "sighup: then SIGTERM -> exit 0");
 	slurp(std_err, err, sizeof(err));
 	if (!CHECK(strstr(err, "tcpwatchd: reopening ") &&
@@ -139,5 +289,8 @@ out:
 
 void test_daemon_files(void)
 {
+	test_output_full();
+	test_output_torn();
+	test_output_reopen();
 	test_sighup();
 }
