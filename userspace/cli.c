@@ -92,6 +92,9 @@ int cli_no_args(const char *prog, int argc, char *argv[])
 	return 0;
 }
 
+/* Long-only options have a value beyond any short option's. */
+enum { OPT_NETNS_COOKIE = 256 };
+
 static const struct {
 	unsigned int needs;		/* 0: always accepted */
 	struct option opt;
@@ -99,6 +102,7 @@ static const struct {
 	{ 0, { "json", no_argument, NULL, 'j' } },
 	{ 0, { "help", no_argument, NULL, 'h' } },
 	{ CLI_NETNS, { "netns", required_argument, NULL, 'n' } },
+	{ CLI_NETNS, { "netns-cookie", required_argument, NULL, OPT_NETNS_COOKIE } },
 	{ CLI_ADDRPORT, { "port", required_argument, NULL, 'p' } },
 	{ CLI_ADDRPORT, { "addr", required_argument, NULL, 'a' } },
 	{ CLI_STATE, { "state", required_argument, NULL, 's' } },
@@ -123,6 +127,8 @@ static void build_opts(unsigned int accept, const struct cli_extra *extra,
 		opts[n++] = *o;
 	memset(&opts[n], 0, sizeof(opts[n]));
 	for (i = 0; i < n; i++) {
+		if (opts[i].val >= OPT_NETNS_COOKIE)
+			continue;
 		*s++ = opts[i].val;
 		if (opts[i].has_arg == required_argument)
 			*s++ = ':';
@@ -147,6 +153,8 @@ static int common_opt(const char *prog, int c, const char *arg, struct cli_repor
 			return 1;
 		f->netns = v;
 		return 0;
+	case OPT_NETNS_COOKIE:
+		return cli_number(prog, "--netns-cookie", arg, 1, UINT64_MAX, &f->netns_cookie);
 	case 'p':
 		if (cli_number(prog, "--port", arg, 1, 65535, &v))
 			return 1;

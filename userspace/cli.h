@@ -33,7 +33,7 @@ int cli_states(const char *prog, const char *arg, uint32_t *mask);
 
 /* What a reporting subcommand accepts beyond -j/--json and -h/--help. */
 enum {
-	CLI_NETNS	= 1 << 0,	/* -n, --netns INODE */
+	CLI_NETNS	= 1 << 0,	/* -n, --netns INODE and --netns-cookie N */
 	CLI_ADDRPORT	= 1 << 1,	/* -p, --port N and -a, --addr ADDR */
 	CLI_STATE	= 1 << 2,	/* -s, --state STATE[,STATE...], repeatable */
 	CLI_WIDE	= 1 << 3,	/* -w, --wide */

@@ -18,12 +18,16 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [--state STATE] [--json] [--netns INODE]\n\n"
+	fprintf(f, "Usage: " PROG " [--state STATE] [--json] [--netns INODE]\n"
+		"                      [--netns-cookie N]\n\n"
 		"For each state sockets have left, a histogram of how long they stayed\n"
 		"in it (power-of-two buckets), e.g. SYN_SENT is the handshake time.\n\n"
 		"  -s, --state STATE   only these states (repeat it or give a comma list)\n"
 		"  -j, --json          one JSON object (see tcpwatch(8))\n"
 		"  -n, --netns INODE   only this network namespace (inode number)\n"
+		"      --netns-cookie N\n"
+		"                      only this network namespace (its cookie: unlike\n"
+		"                      the inode number, never reused)\n"
 		"  -h, --help          this help\n");
 }
 
@@ -96,7 +100,7 @@ static int dwell_run(const struct cli_report *r)
 
 	if (nl_open_report(&nl, "tcpwatch"))
 		return 1;
-	ret = query_summary(&nl, r->filter.netns, &sum);
+	ret = query_summary(&nl, &r->filter, &sum);
 	if (ret)
 		nl_perror(&nl, "tcpwatch", "reading the summary", ret);
 	else if (r->json)

@@ -47,7 +47,8 @@ struct events {
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG " [--json] [--follow] [--port N] [--addr ADDR]\n"
-		"                       [--state STATE] [--netns INODE] [--count N] [--wide]\n\n"
+		"                       [--state STATE] [--netns INODE] [--netns-cookie N]\n"
+		"                       [--count N] [--wide]\n\n"
 		"Print the connection events still held in the module's per-CPU rings,\n"
 		"oldest first; with --follow keep printing new ones until interrupted.\n"
 		"Lost-event markers are always printed.\n\n"
@@ -58,6 +59,9 @@ static void usage(FILE *f)
 		"  -s, --state STATE   only transitions from or to STATE (e.g. TIME_WAIT);\n"
 		"                      repeat it or give a comma list for several\n"
 		"  -n, --netns INODE   only this network namespace (inode number)\n"
+		"      --netns-cookie N\n"
+		"                      only this network namespace (its cookie: unlike\n"
+		"                      the inode number, never reused)\n"
 		"  -c, --count N       stop after N events\n"
 		"  -w, --wide          add cpu:seq and socket cookie columns\n"
 		"  -h, --help          this help\n");
@@ -67,7 +71,7 @@ static bool matches(const struct tw_filter *f, const struct tw_event *ev)
 {
 	if (ev->type == TCPWATCH_EV_LOST)
 		return true;		/* loss is never filtered away */
-	if (!filter_tuple(f, ev->netns, &ev->t))
+	if (!filter_tuple(f, ev->netns, ev->netns_cookie, &ev->t))
 		return false;
 	if (!f->states)
 		return true;
@@ -255,7 +259,7 @@ static int events_run(struct events *e)
 	ret = nl_open_report(&req, "tcpwatch");
 	if (ret)
 		goto out;
-	ret = query_history(&req, e->o.r.filter.netns, history_cb, e);
+	ret = query_history(&req, &e->o.r.filter, history_cb, e);
 	if (ret) {
 		nl_perror(&req, "tcpwatch", "reading the event history", ret);
 		goto out;

@@ -27,7 +27,8 @@ struct leaks_opts {
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG " [--older-than DURATION] [--state STATE] [--json]\n"
-		"                      [--wide] [--netns INODE] [--port N] [--addr ADDR]\n\n"
+		"                      [--wide] [--netns INODE] [--netns-cookie N]\n"
+		"                      [--port N] [--addr ADDR]\n\n"
 		"Sockets that have been in CLOSE_WAIT, FIN_WAIT2, LAST_ACK, SYN_RECV,\n"
 		"NEW_SYN_RECV, SYN_SENT, FIN_WAIT1 or CLOSING for longer than DURATION,\n"
 		"oldest first, with their owner; then one line per owning process.\n"
@@ -39,6 +40,9 @@ static void usage(FILE *f)
 		"  -j, --json          a JSON array of socket objects (see tcpwatch(8))\n"
 		"  -w, --wide          add namespace and socket cookie columns\n"
 		"  -n, --netns INODE   only this network namespace (inode number)\n"
+		"      --netns-cookie N\n"
+		"                      only this network namespace (its cookie: unlike\n"
+		"                      the inode number, never reused)\n"
 		"  -p, --port N        only sockets whose local or peer port is N\n"
 		"  -a, --addr ADDR     only sockets whose local or peer address is ADDR\n"
 		"  -h, --help          this help\n");
@@ -133,7 +137,7 @@ static int leaks_run(struct leaks_opts *o)
 
 	if (nl_open_report(&nl, "tcpwatch"))
 		return 1;
-	ret = query_sockets(&nl, o->r.filter.netns, &s);
+	ret = query_sockets(&nl, &o->r.filter, &s);
 	if (ret) {
 		nl_perror(&nl, "tcpwatch", "reading the sockets", ret);
 		goto out;

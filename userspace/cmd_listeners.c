@@ -18,14 +18,17 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [--json] [--wide] [--netns INODE] [--port N]\n"
-		"                          [--addr ADDR]\n\n"
+	fprintf(f, "Usage: " PROG " [--json] [--wide] [--netns INODE]\n"
+		"                          [--netns-cookie N] [--port N] [--addr ADDR]\n\n"
 		"Listening TCP sockets with their SYN queue and accept queue (now and\n"
 		"peak), backlog (Linux admits backlog+1 to each queue), accept-queue\n"
 		"overflows, dropped SYNs, SYN cookies sent, SYN-ACK retransmits and owner.\n\n"
 		"  -j, --json          a JSON array of listener objects (see tcpwatch(8))\n"
 		"  -w, --wide          add namespace, SYN-ACK retransmits, socket cookie\n"
 		"  -n, --netns INODE   only this network namespace (inode number)\n"
+		"      --netns-cookie N\n"
+		"                      only this network namespace (its cookie: unlike\n"
+		"                      the inode number, never reused)\n"
 		"  -p, --port N        only listeners on port N\n"
 		"  -a, --addr ADDR     only listeners bound to ADDR (IPv4 or IPv6)\n"
 		"  -h, --help          this help\n");
@@ -124,7 +127,7 @@ void listeners_print_human(FILE *f, const struct tw_listeners *ls, bool wide)
 
 int listeners_read(struct nl *nl, const struct tw_filter *f, struct tw_listeners *ls)
 {
-	int ret = query_listeners(nl, f->netns, ls);
+	int ret = query_listeners(nl, f, ls);
 
 	if (ret)
 		nl_perror(nl, "tcpwatch", "reading the listeners", ret);

@@ -20,12 +20,16 @@ static const char *const dwell_quantile_keys[] = { "p50_ns", "p90_ns", "p99_ns" 
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [--json] [--netns INODE] [--port N] [--addr ADDR]\n\n"
+	fprintf(f, "Usage: " PROG " [--json] [--netns INODE] [--netns-cookie N]\n"
+		"                        [--port N] [--addr ADDR]\n\n"
 		"Counts of sockets per TCP state, state transitions, TIME_WAIT sockets,\n"
 		"how request and timewait sockets ended, listener queues and totals,\n"
 		"time spent per state and events written/lost.\n\n"
 		"  -j, --json         one JSON object (see tcpwatch(8))\n"
 		"  -n, --netns INODE  only this network namespace (inode number)\n"
+		"      --netns-cookie N\n"
+		"                     only this network namespace (its cookie: unlike\n"
+		"                     the inode number, never reused)\n"
 		"  -p, --port N       only listeners on port N\n"
 		"  -a, --addr ADDR    only listeners bound to ADDR (IPv4 or IPv6)\n"
 		"  -h, --help         this help\n");
@@ -252,7 +256,7 @@ static int summary_run(const struct cli_report *r)
 
 	if (nl_open_report(&nl, "tcpwatch"))
 		return 1;
-	ret = query_summary(&nl, r->filter.netns, &sum);
+	ret = query_summary(&nl, &r->filter, &sum);
 	if (ret) {
 		nl_perror(&nl, "tcpwatch", "reading the summary", ret);
 		goto out;

@@ -35,7 +35,7 @@ static const unsigned int tw_reasons[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG " [--json] [--interval T] [--top N] [--netns INODE]\n"
-		"                         [--port N] [--addr ADDR]\n\n"
+		"                         [--netns-cookie N] [--port N] [--addr ADDR]\n\n"
 		"TIME_WAIT sockets now, created and destroyed per second over an\n"
 		"interval, how they ended (expired, reused by a new SYN, reset, purged),\n"
 		"and the local and remote ports holding the most of them (counting\n"
@@ -45,6 +45,9 @@ static void usage(FILE *f)
 		"  -i, --interval T    measure the rates over T (default 1s; 10ms-1h)\n"
 		"  -t, --top N         this many ports in each list (default 10)\n"
 		"  -n, --netns INODE   only this network namespace (inode number)\n"
+		"      --netns-cookie N\n"
+		"                      only this network namespace (its cookie: unlike\n"
+		"                      the inode number, never reused)\n"
 		"  -p, --port N        port lists: only sockets with local or peer port N\n"
 		"  -a, --addr ADDR     port lists: only sockets with local or peer ADDR\n"
 		"  -h, --help          this help\n");
@@ -75,7 +78,8 @@ long timewait_top_ports(const struct tw_sockets *s, const struct tw_filter *f,
 		const struct tw_event *e = &s->v[i];
 		uint16_t port = local ? e->t.sport : e->t.dport;
 
-		if (e->sk == TCPWATCH_SK_TIMEWAIT && port && filter_tuple(f, e->netns, &e->t))
+		if (e->sk == TCPWATCH_SK_TIMEWAIT && port &&
+		    filter_tuple(f, e->netns, e->netns_cookie, &e->t))
 			count[port]++;
 	}
 	all = calloc(65536, sizeof(*all));
@@ -183,17 +187,17 @@ static int timewait_read(struct nl *nl, const struct timewait_opts *o,
 			 struct tw_sockets *s)
 {
 	struct timespec pause = { o->interval_ns / 1000000000, o->interval_ns % 1000000000 };
-	int ret = query_summary(nl, o->r.filter.netns, before);
+	int ret = query_summary(nl, &o->r.filter, before);
 
 	if (!ret) {
 		nanosleep(&pause, NULL);
-		ret = query_summary(nl, o->r.filter.netns, after);
+		ret = query_summary(nl, &o->r.filter, after);
 	}
 	if (ret) {
 		nl_perror(nl, "tcpwatch", "reading the summary", ret);
 		return ret;
 	}
-	ret = query_sockets(nl, o->r.filter.netns, s);
+	ret = query_sockets(nl, &o->r.filter, s);
 	if (ret)
 		nl_perror(nl, "tcpwatch", "reading the sockets", ret);
 	return ret;

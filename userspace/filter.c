@@ -29,9 +29,16 @@ bool filter_addr(const struct tw_filter *f, unsigned int family, const uint8_t *
 	return a && b && !memcmp(a, b, 4);
 }
 
-bool filter_tuple(const struct tw_filter *f, uint32_t netns, const struct tw_tuple *t)
+bool filter_netns(const struct tw_filter *f, uint32_t netns, uint64_t netns_cookie)
 {
-	if (f->netns && netns != f->netns)
+	return (!f->netns || netns == f->netns) &&
+	       (!f->netns_cookie || netns_cookie == f->netns_cookie);
+}
+
+bool filter_tuple(const struct tw_filter *f, uint32_t netns, uint64_t netns_cookie,
+		  const struct tw_tuple *t)
+{
+	if (!filter_netns(f, netns, netns_cookie))
 		return false;
 	if (f->port && t->sport != f->port && t->dport != f->port)
 		return false;
@@ -40,7 +47,7 @@ bool filter_tuple(const struct tw_filter *f, uint32_t netns, const struct tw_tup
 
 bool filter_listener(const struct tw_filter *f, const struct tw_listener *l)
 {
-	if (f->netns && l->netns != f->netns)
+	if (!filter_netns(f, l->netns, l->netns_cookie))
 		return false;
 	if (f->port && l->port != f->port)
 		return false;
@@ -63,7 +70,7 @@ void filter_sockets(struct tw_sockets *s, const struct tw_filter *f)
 
 	for (i = 0; i < s->n; i++)
 		if (filter_state(f, s->v[i].new_state) &&
-		    filter_tuple(f, s->v[i].netns, &s->v[i].t))
+		    filter_tuple(f, s->v[i].netns, s->v[i].netns_cookie, &s->v[i].t))
 			s->v[n++] = s->v[i];
 	s->n = n;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The filters every listing takes: --netns, --port (local or peer), --addr
- * (local or peer, compared as binary; an IPv4 address also matches its
- * IPv4-mapped IPv6 form) and --state. A zero field matches anything.
+ * The filters every listing takes: --netns and --netns-cookie, --port (local
+ * or peer), --addr (local or peer, compared as binary; an IPv4 address also
+ * matches its IPv4-mapped IPv6 form) and --state. A zero field matches
+ * anything.
  */
 #ifndef TCPWATCH_FILTER_H
 #define TCPWATCH_FILTER_H
@@ -13,7 +14,8 @@
 #include "parse.h"
 
 struct tw_filter {
-	uint32_t netns;			/* 0: any */
+	uint32_t netns;			/* inode; 0: any */
+	uint64_t netns_cookie;		/* net_cookie; 0: any */
 	uint16_t port;			/* 0: any */
 	uint8_t family;			/* of @addr; 0: any address */
 	uint8_t addr[16];
@@ -31,8 +33,11 @@ static inline bool filter_state(const struct tw_filter *f, unsigned int state)
 
 /* Does @addr (of @family) equal the filter's address? */
 bool filter_addr(const struct tw_filter *f, unsigned int family, const uint8_t *addr);
+/* Is the namespace of inode @netns and cookie @netns_cookie the filter's? */
+bool filter_netns(const struct tw_filter *f, uint32_t netns, uint64_t netns_cookie);
 /* Namespace, port and address of a connection (states not looked at). */
-bool filter_tuple(const struct tw_filter *f, uint32_t netns, const struct tw_tuple *t);
+bool filter_tuple(const struct tw_filter *f, uint32_t netns, uint64_t netns_cookie,
+		  const struct tw_tuple *t);
 bool filter_listener(const struct tw_filter *f, const struct tw_listener *l);
 
 /* Keep only the listeners / sockets that match (sockets: by state too). */

@@ -4,7 +4,7 @@
 #include "query.h"
 
 /* A request for @cmd, with the namespace filter when there is one. */
-static int query(struct nl *nl, uint8_t cmd, uint16_t flags, uint32_t netns,
+static int query(struct nl *nl, uint8_t cmd, uint16_t flags, const struct tw_filter *ns,
 		 mnl_cb_t cb, void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -13,37 +13,39 @@ static int query(struct nl *nl, uint8_t cmd, uint16_t flags, uint32_t netns,
 	if (!(flags & NLM_F_DUMP))
 		flags |= NLM_F_ACK;
 	nlh = nl_request(nl, buf, cmd, flags);
-	if (netns)
-		mnl_attr_put_u32(nlh, TCPWATCH_A_NETNS, netns);
+	if (ns && ns->netns)
+		mnl_attr_put_u32(nlh, TCPWATCH_A_NETNS, ns->netns);
+	if (ns && ns->netns_cookie)
+		mnl_attr_put_u64(nlh, TCPWATCH_A_NETNS_COOKIE, ns->netns_cookie);
 	return nl_transact(nl, nlh, cb, data);
 }
 
-int query_summary(struct nl *nl, uint32_t netns, struct tw_summary *sum)
+int query_summary(struct nl *nl, const struct tw_filter *ns, struct tw_summary *sum)
 {
-	return query(nl, TCPWATCH_CMD_GET_SUMMARY, 0, netns, tw_summary_cb, sum);
+	return query(nl, TCPWATCH_CMD_GET_SUMMARY, 0, ns, tw_summary_cb, sum);
 }
 
-int query_listeners(struct nl *nl, uint32_t netns, struct tw_listeners *ls)
+int query_listeners(struct nl *nl, const struct tw_filter *ns, struct tw_listeners *ls)
 {
-	return query(nl, TCPWATCH_CMD_GET_LISTENERS, NLM_F_DUMP, netns, tw_listeners_cb, ls);
+	return query(nl, TCPWATCH_CMD_GET_LISTENERS, NLM_F_DUMP, ns, tw_listeners_cb, ls);
 }
 
 int query_status(struct nl *nl, struct tw_status *st)
 {
-	return query(nl, TCPWATCH_CMD_GET_STATUS, 0, 0, tw_status_cb, st);
+	return query(nl, TCPWATCH_CMD_GET_STATUS, 0, NULL, tw_status_cb, st);
 }
 
 int query_cpus(struct nl *nl, struct tw_status *st)
 {
-	return query(nl, TCPWATCH_CMD_GET_CPUS, NLM_F_DUMP, 0, tw_cpus_cb, st);
+	return query(nl, TCPWATCH_CMD_GET_CPUS, NLM_F_DUMP, NULL, tw_cpus_cb, st);
 }
 
-int query_sockets(struct nl *nl, uint32_t netns, struct tw_sockets *s)
+int query_sockets(struct nl *nl, const struct tw_filter *ns, struct tw_sockets *s)
 {
-	return query(nl, TCPWATCH_CMD_GET_SOCKETS, NLM_F_DUMP, netns, tw_sockets_cb, s);
+	return query(nl, TCPWATCH_CMD_GET_SOCKETS, NLM_F_DUMP, ns, tw_sockets_cb, s);
 }
 
-int query_history(struct nl *nl, uint32_t netns, mnl_cb_t cb, void *data)
+int query_history(struct nl *nl, const struct tw_filter *ns, mnl_cb_t cb, void *data)
 {
-	return query(nl, TCPWATCH_CMD_EVENT, NLM_F_DUMP, netns, cb, data);
+	return query(nl, TCPWATCH_CMD_EVENT, NLM_F_DUMP, ns, cb, data);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Typed requests to the module: send, collect the replies into structs.
- * @netns: the namespace (inode) the module should restrict its answer to,
- * TCPWATCH_A_NETNS; 0 for the caller's whole view.
+ * @ns: the namespace the module should restrict its answer to, by the
+ * netns (inode, TCPWATCH_A_NETNS) and netns_cookie (TCPWATCH_A_NETNS_COOKIE)
+ * of a filter, either or both; NULL (or both 0) for the caller's whole view.
  */
 #ifndef TCPWATCH_QUERY_H
 #define TCPWATCH_QUERY_H
@@ -10,18 +11,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "filter.h"
 #include "nl.h"
 #include "parse.h"
 
-int query_summary(struct nl *nl, uint32_t netns, struct tw_summary *sum);
-int query_listeners(struct nl *nl, uint32_t netns, struct tw_listeners *ls);
+int query_summary(struct nl *nl, const struct tw_filter *ns, struct tw_summary *sum);
+int query_listeners(struct nl *nl, const struct tw_filter *ns, struct tw_listeners *ls);
 /* GET_STATUS: everything but the per-CPU table; needs CAP_NET_ADMIN. */
 int query_status(struct nl *nl, struct tw_status *st);
 /* The GET_CPUS dump, one row per possible CPU, into @st->cpus; the same. */
 int query_cpus(struct nl *nl, struct tw_status *st);
 /* Every tracked socket (full, request, timewait); needs CAP_NET_ADMIN. */
-int query_sockets(struct nl *nl, uint32_t netns, struct tw_sockets *s);
+int query_sockets(struct nl *nl, const struct tw_filter *ns, struct tw_sockets *s);
 /* Dump the kernel's recent event history, @cb once per message. */
-int query_history(struct nl *nl, uint32_t netns, mnl_cb_t cb, void *data);
+int query_history(struct nl *nl, const struct tw_filter *ns, mnl_cb_t cb, void *data);
 
 #endif

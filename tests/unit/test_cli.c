@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "cli.h"
 #include "tap.h"
 
 #define MAX_ARGS 8
@@ -167,10 +168,25 @@ static void test_new_usage_errors(void)
 		{ "unknown state 'CLOSED'", "events", "-s", "LISTEN,CLOSED" },
 		{ "unknown option '--netns'", "status", "--netns", "1" },
 	};
+	static const char *const cookie[][4] = {
+		{ "--netns-cookie 'x' is not a number", "summary", "--netns-cookie", "x" },
+		{ "--netns-cookie '0' out of range (1-18446744073709551615)", "events",
+		  "--netns-cookie", "0" },
+		{ "--netns-cookie '-1' is not a number", "listeners", "--netns-cookie", "-1" },
+		{ "--netns-cookie '12abc' is not a number", "leaks", "--netns-cookie", "12abc" },
+		{ "--netns-cookie '' is not a number", "dwell", "--netns-cookie", "" },
+		{ "--netns-cookie '99999999999999999999' is not a number", "timewait",
+		  "--netns-cookie", "99999999999999999999" },
+		{ "option '--netns-cookie' needs an argument", "listeners", "--netns-cookie", NULL },
+		{ "unknown option '--netns-cookie'", "status", "--netns-cookie", "1" },
+	};
 	size_t i;
 
 	for (i = 0; i < sizeof(e) / sizeof(e[0]); i++)
 		expect_usage_error(e[i][0], "tcpwatch", e[i][1], e[i][2], e[i][3]);
+	for (i = 0; i < sizeof(cookie) / sizeof(cookie[0]); i++)
+		expect_usage_error(cookie[i][0], "tcpwatch", cookie[i][1], cookie[i][2],
+				   cookie[i][3]);
 	expect_usage_error("--leak-age 'soon' is not a duration", "tcpwatchd", "--leak-age",
 			   "soon", NULL);
 	expect_usage_error("option '--log' needs an argument", "tcpwatchd", "--log", NULL, NULL);
@@ -231,6 +247,46 @@ static unsigned int count(const char *haystack, const char *needle)
 	return n;
 }
 
+static void no_usage(FILE *f)
+{
+	(void)f;
+}
+
+/* --netns-cookie as the subcommands parse it, in this process. */
+static void test_netns_cookie_opt(void)
+{
+	char *ok[] = { "x", "--netns-cookie", "18446744073709551615", "-n", "4026531840",
+		       "--port", "80", NULL };
+	char *no_ns[] = { "x", "--netns-cookie", "7", NULL };
+	struct cli_report r = {};
+	FILE *err = tmpfile();
+	char text[256];
+	struct run run_;
+	int ret, saved;
+
+	optind = 0;
+	ret = cli_report_opts("x", 7, ok, no_usage, CLI_FILTERS, &r, NULL);
+	CHECK(ret == 0 && r.filter.netns_cookie == UINT64_MAX && r.filter.netns == 4026531840u &&
+	      r.filter.port == 80, "cli: --netns-cookie up to 2^64-1, beside --netns and --port");
+	optind = 0;
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(err), 2);
+	ret = cli_report_opts("x", 3, no_ns, no_usage, CLI_WIDE, &r, NULL);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	slurp(err, text, sizeof(text));
+	CHECK(ret == 1 && strstr(text, "x: unknown option '--netns-cookie'"),
+	      "cli: --netns-cookie only where --netns is taken");
+	optind = 0;
+
+	/* Accepted: what follows is the missing module, not a usage error. */
+	run(&run_, "tcpwatch", "listeners", "--netns-cookie", "4096", "--json", NULL);
+	CHECK(run_.status == 0 || (run_.status == 1 && strstr(run_.err, "module not loaded")),
+	      "cli: tcpwatch listeners --netns-cookie 4096 is accepted");
+}
+
 /* Absent module: says so once, keeps writing metrics, stops on SIGTERM. */
 static void test_daemon_lifecycle(void)
 {
@@ -272,6 +328,7 @@ void test_cli(void)
 	test_usage_errors();
 	test_new_usage_errors();
 	test_help();
+	test_netns_cookie_opt();
 	test_no_module();
 	test_daemon_lifecycle();
 }

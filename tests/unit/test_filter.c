@@ -56,47 +56,62 @@ static void test_tuple(void)
 	struct tw_tuple v6 = tuple(AF_INET6, "2001:db8::1", 443, "::ffff:10.0.0.2", 5000);
 	struct tw_filter f = {};
 
-	CHECK(filter_tuple(&f, 7, &v4) && filter_tuple(&f, 7, &v6), "filter: empty matches all");
+	CHECK(filter_tuple(&f, 7, 5, &v4) && filter_tuple(&f, 7, 5, &v6), "filter: empty matches all");
 	f.netns = 7;
-	CHECK(filter_tuple(&f, 7, &v4) && !filter_tuple(&f, 8, &v4), "filter: netns");
+	CHECK(filter_tuple(&f, 7, 5, &v4) && !filter_tuple(&f, 8, 5, &v4), "filter: netns");
+	/* Inode 7 reused by a later namespace (cookie 6) is still inode 7. */
+	CHECK(filter_tuple(&f, 7, 6, &v4), "filter: --netns alone matches any namespace of the inode");
+	f = (struct tw_filter){ .netns_cookie = 5 };
+	CHECK(filter_tuple(&f, 7, 5, &v4) && filter_tuple(&f, 8, 5, &v6) &&
+	      !filter_tuple(&f, 7, 6, &v4) && !filter_tuple(&f, 7, 0, &v4),
+	      "filter: --netns-cookie tells apart namespaces that shared an inode");
+	f.netns = 7;
+	CHECK(filter_netns(&f, 7, 5) && !filter_netns(&f, 7, 6) && !filter_netns(&f, 8, 5),
+	      "filter: --netns and --netns-cookie together: both must hold");
+	CHECK(filter_netns(&(struct tw_filter){}, 0, 0), "filter: no namespace filter matches all");
 	f = (struct tw_filter){ .port = 80 };
-	CHECK(filter_tuple(&f, 1, &v4) && !filter_tuple(&f, 1, &v6), "filter: peer port");
+	CHECK(filter_tuple(&f, 1, 5, &v4) && !filter_tuple(&f, 1, 5, &v6), "filter: peer port");
 	f.port = 43210;
-	CHECK(filter_tuple(&f, 1, &v4), "filter: local port");
+	CHECK(filter_tuple(&f, 1, 5, &v4), "filter: local port");
 	f = addr_filter("10.0.0.1");
-	CHECK(filter_tuple(&f, 1, &v4) && !filter_tuple(&f, 1, &v6), "filter: local IPv4");
+	CHECK(filter_tuple(&f, 1, 5, &v4) && !filter_tuple(&f, 1, 5, &v6), "filter: local IPv4");
 	f = addr_filter("10.0.0.2");
-	CHECK(filter_tuple(&f, 1, &v4) && filter_tuple(&f, 1, &v6),
+	CHECK(filter_tuple(&f, 1, 5, &v4) && filter_tuple(&f, 1, 5, &v6),
 	      "filter: IPv4 also matches its IPv4-mapped IPv6 form");
 	f = addr_filter("::ffff:10.0.0.2");
-	CHECK(filter_tuple(&f, 1, &v4) && filter_tuple(&f, 1, &v6),
+	CHECK(filter_tuple(&f, 1, 5, &v4) && filter_tuple(&f, 1, 5, &v6),
 	      "filter: IPv4-mapped IPv6 also matches plain IPv4");
 	f = addr_filter("2001:db8::1");
-	CHECK(filter_tuple(&f, 1, &v6) && !filter_tuple(&f, 1, &v4), "filter: IPv6 binary");
+	CHECK(filter_tuple(&f, 1, 5, &v6) && !filter_tuple(&f, 1, 5, &v4), "filter: IPv6 binary");
 	f = addr_filter("2001:db8:0:0::1");
-	CHECK(filter_tuple(&f, 1, &v6), "filter: IPv6 compared as binary, not as text");
+	CHECK(filter_tuple(&f, 1, 5, &v6), "filter: IPv6 compared as binary, not as text");
 	f = addr_filter("10.0.0.3");
-	CHECK(!filter_tuple(&f, 1, &v4), "filter: other address");
+	CHECK(!filter_tuple(&f, 1, 5, &v4), "filter: other address");
 	f = addr_filter("10.0.0.1");
 	f.port = 80;
 	f.netns = 1;
-	CHECK(filter_tuple(&f, 1, &v4) && !filter_tuple(&f, 2, &v4), "filter: all together");
+	CHECK(filter_tuple(&f, 1, 5, &v4) && !filter_tuple(&f, 2, 5, &v4), "filter: all together");
 }
 
 static void test_lists(void)
 {
 	struct tw_listener l[3] = {
-		{ .netns = 1, .family = AF_INET, .port = 80 },
-		{ .netns = 2, .family = AF_INET6, .port = 80 },
-		{ .netns = 1, .family = AF_INET, .port = 22 },
+		{ .netns = 1, .netns_cookie = 11, .family = AF_INET, .port = 80 },
+		{ .netns = 2, .netns_cookie = 12, .family = AF_INET6, .port = 80 },
+		{ .netns = 1, .netns_cookie = 13, .family = AF_INET, .port = 22 },
 	};
 	struct tw_listeners ls = { .v = l, .n = 3 };
-	struct tw_event ev[3] = {
-		{ .netns = 1, .new_state = TCPWATCH_CLOSE_WAIT, .t = { .family = AF_INET } },
-		{ .netns = 1, .new_state = TCPWATCH_ESTABLISHED, .t = { .family = AF_INET } },
-		{ .netns = 2, .new_state = TCPWATCH_CLOSE_WAIT, .t = { .family = AF_INET } },
+	struct tw_event ev[4] = {
+		{ .netns = 1, .netns_cookie = 11, .new_state = TCPWATCH_CLOSE_WAIT,
+		  .t = { .family = AF_INET } },
+		{ .netns = 1, .netns_cookie = 11, .new_state = TCPWATCH_ESTABLISHED,
+		  .t = { .family = AF_INET } },
+		{ .netns = 2, .netns_cookie = 12, .new_state = TCPWATCH_CLOSE_WAIT,
+		  .t = { .family = AF_INET } },
+		{ .netns = 1, .netns_cookie = 13, .new_state = TCPWATCH_CLOSE_WAIT,
+		  .t = { .family = AF_INET } },
 	};
-	struct tw_sockets s = { .v = ev, .n = 3 };
+	struct tw_sockets s = { .v = ev, .n = 4 };
 	struct tw_filter f = { .port = 80 };
 
 	inet_pton(AF_INET, "127.0.0.1", l[2].addr);
@@ -108,10 +123,19 @@ static void test_lists(void)
 	CHECK(ls.n == 1 && l[0].family == AF_INET6, "filter listeners: wildcard :: only");
 	f = (struct tw_filter){ .netns = 1, .states = TW_STATE_BIT(TCPWATCH_CLOSE_WAIT) };
 	filter_sockets(&s, &f);
-	CHECK(s.n == 1 && ev[0].new_state == TCPWATCH_CLOSE_WAIT, "filter sockets: state, netns");
+	CHECK(s.n == 2 && ev[0].new_state == TCPWATCH_CLOSE_WAIT && ev[1].netns_cookie == 13,
+	      "filter sockets: state, netns (both namespaces of inode 1)");
 	CHECK(filter_state(&(struct tw_filter){}, TCPWATCH_LISTEN) &&
 	      !filter_state(&f, TCPWATCH_LISTEN) && !filter_state(&f, 40),
 	      "filter state: empty set is all, out of range is none");
+	f.netns_cookie = 13;
+	filter_sockets(&s, &f);
+	CHECK(s.n == 1 && ev[0].netns_cookie == 13, "filter sockets: netns cookie");
+	ls.n = 3;
+	f = (struct tw_filter){ .netns_cookie = 13 };
+	filter_listeners(&ls, &f);
+	CHECK(ls.n == 1 && l[0].netns_cookie == 13 && l[0].port == 22,
+	      "filter listeners: netns cookie");
 }
 
 void test_filter(void)
