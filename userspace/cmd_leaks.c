@@ -38,7 +38,8 @@ static void usage(FILE *f)
 		"  -s, --state STATE   only these states instead (repeat it or give a\n"
 		"                      comma list; any state, e.g. ESTABLISHED)\n"
 		"  -j, --json          a JSON array of socket objects (see tcpwatch(8))\n"
-		"  -w, --wide          add namespace and socket cookie columns\n"
+		"  -w, --wide          add namespace (inode and cookie) and socket cookie\n"
+		"                      columns\n"
 		"  -n, --netns INODE   only this network namespace (inode number)\n"
 		"      --netns-cookie N\n"
 		"                      only this network namespace (its cookie: unlike\n"
@@ -56,6 +57,7 @@ static void json_leak(struct json *j, const struct tw_event *s)
 	json_u64(j, "age_ns", s->age_ns);
 	json_u64(j, "cookie", s->cookie);
 	json_u64(j, "netns", s->netns);
+	json_u64(j, "netns_cookie", s->netns_cookie);
 	json_tuple(j, &s->t);
 	json_u64(j, "pid", s->pid);
 	json_string(j, "comm", s->comm);
@@ -76,17 +78,18 @@ void leaks_print_json(FILE *f, const struct tw_sockets *s)
 }
 
 #define HUMAN_FMT	"%-12s %-4s %7s %-21s %-21s %s\n"
-#define WIDE_FMT	"%-10s %-20s "
+#define WIDE_FMT	"%-10s %-12s %-20s "
 
 static void human_leak(FILE *f, const struct tw_event *s, bool wide)
 {
 	char local[TW_ADDRPORT_LEN], peer[TW_ADDRPORT_LEN], age[16], owner[TW_OWNER_LEN];
-	char netns[12], cookie[24];
+	char netns[12], nscookie[24], cookie[24];
 
 	if (wide) {
 		snprintf(netns, sizeof(netns), "%" PRIu32, s->netns);
+		snprintf(nscookie, sizeof(nscookie), "%" PRIu64, s->netns_cookie);
 		snprintf(cookie, sizeof(cookie), "%" PRIu64, s->cookie);
-		fprintf(f, WIDE_FMT, netns, cookie);
+		fprintf(f, WIDE_FMT, netns, nscookie, cookie);
 	}
 	event_endpoints(s, local, peer, sizeof(local));
 	tw_duration_format(s->age_ns, age, sizeof(age));
@@ -119,7 +122,7 @@ void leaks_print_human(FILE *f, const struct tw_sockets *s, bool wide)
 	size_t i;
 
 	if (wide)
-		fprintf(f, WIDE_FMT, "NETNS", "COOKIE");
+		fprintf(f, WIDE_FMT, "NETNS", "NETNS_COOKIE", "COOKIE");
 	fprintf(f, HUMAN_FMT, "STATE", "SK", "AGE", "LOCAL", "PEER", "PROCESS");
 	if (!s->n)
 		fprintf(f, "(none)\n");

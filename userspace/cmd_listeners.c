@@ -24,7 +24,8 @@ static void usage(FILE *f)
 		"peak), backlog (Linux admits backlog+1 to each queue), accept-queue\n"
 		"overflows, dropped SYNs, SYN cookies sent, SYN-ACK retransmits and owner.\n\n"
 		"  -j, --json          a JSON array of listener objects (see tcpwatch(8))\n"
-		"  -w, --wide          add namespace, SYN-ACK retransmits, socket cookie\n"
+		"  -w, --wide          add namespace (inode and cookie), SYN-ACK\n"
+		"                      retransmits, socket cookie\n"
 		"  -n, --netns INODE   only this network namespace (inode number)\n"
 		"      --netns-cookie N\n"
 		"                      only this network namespace (its cookie: unlike\n"
@@ -38,6 +39,7 @@ void json_listener(struct json *j, const struct tw_listener *l)
 {
 	json_object_begin(j, NULL);
 	json_u64(j, "netns", l->netns);
+	json_u64(j, "netns_cookie", l->netns_cookie);
 	json_string(j, "family", tw_family_name(l->family));
 	json_addr(j, "addr", l->family, l->addr);
 	json_u64(j, "port", l->port);
@@ -71,13 +73,13 @@ void listeners_print_json(FILE *f, const struct tw_listeners *ls)
 
 /* Counters in 6 or 7 columns: exact up to 999999, then 1.23M. */
 #define HUMAN_FMT	"%-21s %9s %9s %5s %6s %6s %7s"
-#define WIDE_PRE_FMT	"%-10s "
+#define WIDE_PRE_FMT	"%-10s %-12s "
 #define WIDE_POST_FMT	" %9s %-20s"
 
 static void human_header(FILE *f, bool wide)
 {
 	if (wide)
-		fprintf(f, WIDE_PRE_FMT, "NETNS");
+		fprintf(f, WIDE_PRE_FMT, "NETNS", "NETNS_COOKIE");
 	fprintf(f, HUMAN_FMT, "LOCAL", "SYNQ/PEAK", "ACCQ/PEAK", "BKLOG", "OVERFL",
 		"DROPS", "COOKIES");
 	if (wide)
@@ -89,7 +91,7 @@ static void human_listener(FILE *f, const struct tw_listener *l, bool wide)
 {
 	char local[TW_ADDRPORT_LEN], synq[24], acceptq[24], backlog[12];
 	char overflows[12], drops[12], cookies[12], rtx[12], cookie[24], netns[12];
-	char owner[TW_OWNER_LEN];
+	char nscookie[24], owner[TW_OWNER_LEN];
 
 	if (tw_addrport_format(l->family, l->addr, l->port, local, sizeof(local)))
 		snprintf(local, sizeof(local), "?:%u", l->port);
@@ -103,7 +105,8 @@ static void human_listener(FILE *f, const struct tw_listener *l, bool wide)
 	tw_owner_format(l->pid, l->comm, true, owner, sizeof(owner));
 	if (wide) {
 		snprintf(netns, sizeof(netns), "%" PRIu32, l->netns);
-		fprintf(f, WIDE_PRE_FMT, netns);
+		snprintf(nscookie, sizeof(nscookie), "%" PRIu64, l->netns_cookie);
+		fprintf(f, WIDE_PRE_FMT, netns, nscookie);
 	}
 	fprintf(f, HUMAN_FMT, local, synq, acceptq, backlog, overflows, drops, cookies);
 	if (wide) {

@@ -65,6 +65,7 @@ static void json_socket_event(struct json *j, const struct tw_event *ev)
 	json_string(j, "sk", tw_sk_kind_name(ev->sk));
 	json_u64(j, "cookie", ev->cookie);
 	json_u64(j, "netns", ev->netns);
+	json_u64(j, "netns_cookie", ev->netns_cookie);
 	json_tuple(j, &ev->t);
 	json_state(j, "old", ev, TCPWATCH_A_EV_OLD, ev->old_state);
 	json_state(j, "new", ev, TCPWATCH_A_EV_NEW, ev->new_state);

@@ -56,11 +56,13 @@ static void test_tuple(void)
 	struct tw_tuple v6 = tuple(AF_INET6, "2001:db8::1", 443, "::ffff:10.0.0.2", 5000);
 	struct tw_filter f = {};
 
-	CHECK(filter_tuple(&f, 7, 5, &v4) && filter_tuple(&f, 7, 5, &v6), "filter: empty matches all");
+	CHECK(filter_tuple(&f, 7, 5, &v4) && filter_tuple(&f, 7, 5, &v6),
+	      "filter: empty matches all");
 	f.netns = 7;
 	CHECK(filter_tuple(&f, 7, 5, &v4) && !filter_tuple(&f, 8, 5, &v4), "filter: netns");
 	/* Inode 7 reused by a later namespace (cookie 6) is still inode 7. */
-	CHECK(filter_tuple(&f, 7, 6, &v4), "filter: --netns alone matches any namespace of the inode");
+	CHECK(filter_tuple(&f, 7, 6, &v4),
+	      "filter: --netns alone matches any namespace of the inode");
 	f = (struct tw_filter){ .netns_cookie = 5 };
 	CHECK(filter_tuple(&f, 7, 5, &v4) && filter_tuple(&f, 8, 5, &v6) &&
 	      !filter_tuple(&f, 7, 6, &v4) && !filter_tuple(&f, 7, 0, &v4),

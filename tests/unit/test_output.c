@@ -13,10 +13,10 @@ static struct tw_event sample_event(void)
 {
 	struct tw_event ev = {
 		.present = HAS(TYPE) | HAS(SEQ) | HAS(CPU) | HAS(TS) | HAS(SK) | HAS(COOKIE) |
-			   HAS(NETNS) | HAS(FAMILY) | HAS(SADDR) | HAS(SPORT) | HAS(DADDR) |
+			   HAS(NETNS) | HAS(NETNS_COOKIE) | HAS(FAMILY) | HAS(SADDR) | HAS(SPORT) | HAS(DADDR) |
 			   HAS(DPORT) | HAS(OLD) | HAS(NEW) | HAS(DWELL) | HAS(PID) | HAS(COMM),
 		.type = TCPWATCH_EV_STATE, .seq = 77, .cpu = 1, .ts_ns = 123456789012ull,
-		.sk = TCPWATCH_SK_FULL, .cookie = 4097, .netns = 4026531840u,
+		.sk = TCPWATCH_SK_FULL, .cookie = 4097, .netns = 4026531840u, .netns_cookie = 1,
 		.t = { .family = AF_INET, .sport = 43210, .dport = 8080 },
 		.old_state = TCPWATCH_SYN_SENT, .new_state = TCPWATCH_ESTABLISHED,
 		.dwell_ns = 52000, .pid = 1234, .comm = "curl",
@@ -44,7 +44,8 @@ static void test_event_json(void)
 	struct tw_event ev = sample_event();
 
 	check_json_line(&ev, "{\"type\":\"state\",\"seq\":77,\"cpu\":1,\"ts_ns\":123456789012,"
-			"\"sk\":\"full\",\"cookie\":4097,\"netns\":4026531840,\"family\":\"inet\","
+			"\"sk\":\"full\",\"cookie\":4097,\"netns\":4026531840,\"netns_cookie\":1,"
+			"\"family\":\"inet\","
 			"\"saddr\":\"127.0.0.1\",\"sport\":43210,\"daddr\":\"127.0.0.1\","
 			"\"dport\":8080,\"old\":\"SYN_SENT\",\"new\":\"ESTABLISHED\","
 			"\"dwell_ns\":52000,\"pid\":1234,\"comm\":\"curl\"}\n", "state event");
@@ -60,7 +61,7 @@ static void test_event_json(void)
 	ev.accept_queue = 1;
 	ev.backlog = 128;
 	check_json_line(&ev, "{\"type\":\"state\",\"seq\":77,\"cpu\":1,\"ts_ns\":123456789012,"
-			"\"sk\":\"request\",\"cookie\":4097,\"netns\":4026531840,"
+			"\"sk\":\"request\",\"cookie\":4097,\"netns\":4026531840,\"netns_cookie\":1,"
 			"\"family\":\"inet\",\"saddr\":\"127.0.0.1\",\"sport\":43210,"
 			"\"daddr\":\"127.0.0.1\",\"dport\":8080,\"old\":\"NEW_SYN_RECV\","
 			"\"new\":\"ESTABLISHED\",\"dwell_ns\":null,\"pid\":0,\"comm\":\"\","
@@ -146,7 +147,8 @@ static struct tw_summary *sample_summary(void)
 static struct tw_listener sample_listener(void)
 {
 	struct tw_listener l = {
-		.netns = 4026531840u, .family = AF_INET, .port = 80, .syn_queue = 1,
+		.netns = 4026531840u, .netns_cookie = 1, .family = AF_INET, .port = 80,
+		.syn_queue = 1,
 		.syn_queue_peak = 9, .accept_queue = 2, .accept_queue_peak = 129,
 		.backlog = 128, .overflows = 5, .syn_drops = 6, .pid = 99, .comm = "nginx",
 	};
@@ -170,7 +172,8 @@ static void test_summary_out(void)
 		     "\"old\":\"SYN_SENT\",\"new\":\"ESTABLISHED\",\"count\":42},"),
 	      "summary json: states and transitions");
 	CHECK(strstr(out, "\"timewait\":{\"current\":3,\"entered\":10,\"ended\":7}") &&
-	      strstr(out, "\"listeners\":[{\"netns\":4026531840,\"family\":\"inet\","
+	      strstr(out, "\"listeners\":[{\"netns\":4026531840,\"netns_cookie\":1,"
+		     "\"family\":\"inet\","
 		     "\"addr\":\"0.0.0.0\",\"port\":80,\"syn_queue\":1,\"syn_queue_peak\":9,"
 		     "\"accept_queue\":2,\"accept_queue_peak\":129,\"backlog\":128,"
 		     "\"overflows\":5,\"syn_drops\":6,\"syncookies\":0,\"synack_retrans\":0,") &&

@@ -50,7 +50,8 @@ static size_t widest_line(const char *s)
 static struct tw_listener listener(void)
 {
 	struct tw_listener l = {
-		.netns = 4026531840u, .family = AF_INET, .port = 80, .syn_queue = 1,
+		.netns = 4026531840u, .netns_cookie = 1, .family = AF_INET, .port = 80,
+		.syn_queue = 1,
 		.syn_queue_peak = 9, .accept_queue = 2, .accept_queue_peak = 129,
 		.backlog = 128, .overflows = 5, .syn_drops = 6, .syncookies = 1234567,
 		.synack_retrans = 3, .pid = 99, .comm = "nginx", .cookie = 77,
@@ -72,7 +73,8 @@ static void test_listeners_out(void)
 	memcpy(l[1].comm, HOSTILE_COMM, sizeof(HOSTILE_COMM));
 	listeners_print_json(capture_begin(&c), &ls);
 	out = capture_end(&c);
-	CHECK(starts(out, "[{\"netns\":4026531840,\"family\":\"inet\",\"addr\":\"0.0.0.0\","
+	CHECK(starts(out, "[{\"netns\":4026531840,\"netns_cookie\":1,\"family\":\"inet\","
+		       "\"addr\":\"0.0.0.0\","
 		       "\"port\":80,\"syn_queue\":1,\"syn_queue_peak\":9,\"accept_queue\":2,"
 		       "\"accept_queue_peak\":129,\"backlog\":128,\"overflows\":5,"
 		       "\"syn_drops\":6,\"syncookies\":1234567,\"synack_retrans\":3,"
@@ -95,13 +97,26 @@ static void test_listeners_out(void)
 	capture_free(&c);
 	listeners_print_human(capture_begin(&c), &ls, true);
 	out = capture_end(&c);
-	CHECK(strstr(out, "NETNS      LOCAL") && strstr(out, "SYNACKRTX COOKIE") &&
-	      strstr(out, "4026531840 *:80") && strstr(out, "        3 77      "),
-	      "listeners text --wide: namespace, SYN-ACK retransmits, cookie");
+	CHECK(strstr(out, "NETNS      NETNS_COOKIE LOCAL") && strstr(out, "SYNACKRTX COOKIE") &&
+	      strstr(out, "\n4026531840 1            *:80 ") && strstr(out, "        3 77      "),
+	      "listeners text --wide: namespace (inode, cookie), SYN-ACK retransmits, cookie");
 	capture_free(&c);
 	listeners_print_human(capture_begin(&c), &none, false);
 	out = capture_end(&c);
 	CHECK(strstr(out, "\n(none)\n") != NULL, "listeners text: none");
+	capture_free(&c);
+	/* As a caller without CAP_NET_ADMIN gets them: owner hidden. */
+	l[0].pid = l[1].pid = 0;
+	l[0].comm[0] = l[1].comm[0] = '\0';
+	listeners_print_human(capture_begin(&c), &ls, false);
+	out = capture_end(&c);
+	CHECK(strstr(out, "\n*:80                        1/9     2/129   128      5      6   1.23M "
+		     "-\n") != NULL, "listeners text: hidden owner shown as -");
+	capture_free(&c);
+	listeners_print_json(capture_begin(&c), &ls);
+	out = capture_end(&c);
+	CHECK(strstr(out, "\"synack_retrans\":3,\"pid\":0,\"comm\":\"\",\"cookie\":77}") &&
+	      json_valid(out, strlen(out)), "listeners json: hidden owner is pid 0, comm \"\"");
 	capture_free(&c);
 }
 
@@ -110,7 +125,8 @@ static struct tw_event stuck(uint64_t cookie, uint8_t sk, uint8_t state, uint64_
 {
 	struct tw_event e = {
 		.cookie = cookie, .sk = sk, .new_state = state, .age_ns = age_s * 1000000000ull,
-		.netns = 1, .pid = 1234, .t = { .family = AF_INET, .sport = 8080, .dport = 43210 },
+		.netns = 4026532281u, .netns_cookie = 17, .pid = 1234,
+		.t = { .family = AF_INET, .sport = 8080, .dport = 43210 },
 	};
 
 	snprintf(e.comm, sizeof(e.comm), "%s", comm);
@@ -132,7 +148,8 @@ static void test_leaks_out(void)
 	leaks_print_json(capture_begin(&c), &s);
 	out = capture_end(&c);
 	CHECK(starts(out, "[{\"sk\":\"full\",\"state\":\"CLOSE_WAIT\",\"age_ns\":303000000000,"
-		       "\"cookie\":5,\"netns\":1,\"family\":\"inet\",\"saddr\":\"127.0.0.1\","
+		       "\"cookie\":5,\"netns\":4026532281,\"netns_cookie\":17,\"family\":\"inet\","
+		       "\"saddr\":\"127.0.0.1\","
 		       "\"sport\":8080,\"daddr\":\"10.0.0.2\",\"dport\":43210,\"pid\":1234,"
 		       "\"comm\":\"nginx\"},{\"sk\":\"timewait\",\"state\":\"FIN_WAIT2\",") &&
 	      json_valid(out, strlen(out)), "leaks json: the keys, hostile comm");
@@ -158,9 +175,9 @@ static void test_leaks_out(void)
 	capture_free(&c);
 	leaks_print_human(capture_begin(&c), &s, true);
 	out = capture_end(&c);
-	CHECK(strstr(out, "NETNS      COOKIE               STATE") &&
-	      strstr(out, "\n1          5                    CLOSE_WAIT"),
-	      "leaks text --wide: namespace and cookie first");
+	CHECK(strstr(out, "NETNS      NETNS_COOKIE COOKIE               STATE") &&
+	      strstr(out, "\n4026532281 17           5                    CLOSE_WAIT"),
+	      "leaks text --wide: namespace (inode, cookie) and socket cookie first");
 	capture_free(&c);
 	leaks_print_human(capture_begin(&c), &none, false);
 	out = capture_end(&c);
@@ -336,7 +353,7 @@ static void test_overflow_event(void)
 		.present = 0xffffffu & ~(1u << TCPWATCH_A_EV_DWELL | 1u << TCPWATCH_A_EV_REASON |
 					 1u << TCPWATCH_A_EV_LOST | 1u << TCPWATCH_A_EV_AGE),
 		.type = TCPWATCH_EV_OVERFLOW, .seq = 5, .cpu = 0, .ts_ns = 2000000000ull,
-		.sk = TCPWATCH_SK_FULL, .cookie = 42, .netns = 1,
+		.sk = TCPWATCH_SK_FULL, .cookie = 42, .netns = 1, .netns_cookie = 3,
 		.t = { .family = AF_INET, .sport = 8080 },
 		.old_state = TCPWATCH_LISTEN, .new_state = TCPWATCH_LISTEN, .pid = 12,
 		.comm = "nginx", .syn_queue = 3, .accept_queue = 129, .backlog = 128,
@@ -347,7 +364,7 @@ static void test_overflow_event(void)
 	inet_pton(AF_INET, "127.0.0.1", ev.t.saddr);
 	event_print_json(capture_begin(&c), &ev);
 	tap_streq(capture_end(&c), "{\"type\":\"overflow\",\"seq\":5,\"cpu\":0,\"ts_ns\":2000000000,"
-		  "\"sk\":\"full\",\"cookie\":42,\"netns\":1,\"family\":\"inet\","
+		  "\"sk\":\"full\",\"cookie\":42,\"netns\":1,\"netns_cookie\":3,\"family\":\"inet\","
 		  "\"saddr\":\"127.0.0.1\",\"sport\":8080,\"daddr\":\"0.0.0.0\",\"dport\":0,"
 		  "\"old\":\"LISTEN\",\"new\":\"LISTEN\",\"dwell_ns\":null,\"pid\":12,"
 		  "\"comm\":\"nginx\",\"syn_queue\":3,\"accept_queue\":129,\"backlog\":128}\n",
