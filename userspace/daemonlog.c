@@ -29,11 +29,17 @@ void listenlog_init(struct listenlog *l, uint64_t interval_ns)
 	l->interval_ns = interval_ns;
 }
 
+/*
+ * Socket cookies are unique on the host. Without one, a listener is its
+ * namespace and address; a namespace is its cookie, since a later one can
+ * get the same inode number.
+ */
 static bool same_listener(const struct listenlog_entry *e, const struct tw_event *ev)
 {
 	if (e->cookie || ev->cookie)
 		return e->cookie == ev->cookie;
-	return e->netns == ev->netns && e->t.family == ev->t.family &&
+	return e->netns_cookie == ev->netns_cookie && e->netns == ev->netns &&
+	       e->t.family == ev->t.family &&
 	       e->t.sport == ev->t.sport && !memcmp(e->t.saddr, ev->t.saddr, 16);
 }
 
@@ -92,6 +98,7 @@ static struct listenlog_entry *listenlog_slot(struct listenlog *l, FILE *log,
 	memset(stalest, 0, sizeof(*stalest));
 	stalest->used = true;
 	stalest->cookie = ev->cookie;
+	stalest->netns_cookie = ev->netns_cookie;
 	stalest->netns = ev->netns;
 	stalest->t = ev->t;
 	return stalest;

@@ -20,6 +20,7 @@
 struct listenlog_entry {
 	bool used;
 	uint64_t cookie;		/* the listener's; 0 if the kernel had none */
+	uint64_t netns_cookie;		/* its namespace: the inode is reused */
 	uint32_t netns;
 	struct tw_tuple t;		/* the listener's address in saddr/sport */
 	uint32_t pid;

@@ -142,7 +142,11 @@ static void metrics_dwell(FILE *f, const struct tw_summary *sum)
 
 /*
  * Several sockets can listen on one port (0.0.0.0 and ::, SO_REUSEPORT), and
- * two series with the same labels would break the scrape: sum them.
+ * two series with the same labels would break the scrape: sum them. A
+ * namespace is its cookie: a namespace that is gone and a later one can have
+ * the same inode number, the label, within one dump. Their listeners are
+ * never summed; only one namespace's (the larger cookie, usually the newer
+ * one) is exported under that label.
  */
 enum {
 	LS_SYNQ, LS_SYNQ_PEAK, LS_ACCQ, LS_ACCQ_PEAK, LS_BACKLOG, LS_OVERFLOWS,
@@ -174,18 +178,24 @@ static const struct {
 };
 
 struct ls_sum {
-	uint32_t netns;
+	uint32_t netns;			/* the label */
+	uint64_t netns_cookie;		/* the identity */
 	uint16_t port;
 	uint64_t v[LS_NR];
 };
 
+/* By label (inode, port), then the larger namespace cookie first. */
 static int by_netns_port(const void *pa, const void *pb)
 {
 	const struct tw_listener *a = pa, *b = pb;
 
 	if (a->netns != b->netns)
 		return a->netns < b->netns ? -1 : 1;
-	return (int)a->port - (int)b->port;
+	if (a->port != b->port)
+		return (int)a->port - (int)b->port;
+	if (a->netns_cookie != b->netns_cookie)
+		return a->netns_cookie > b->netns_cookie ? -1 : 1;
+	return 0;
 }
 
 static void ls_add(struct ls_sum *s, const struct tw_listener *l)
@@ -206,22 +216,28 @@ static void ls_add(struct ls_sum *s, const struct tw_listener *l)
 			s->v[m] = v[m];
 }
 
-/* Sorts @ls; returns the number of distinct (netns, port) in @out. */
+/* Sorts @ls; returns the number of distinct (netns, port) labels in @out. */
 static size_t ls_group(struct tw_listeners *ls, struct ls_sum *out)
 {
+	struct ls_sum *last;
 	size_t i, n = 0;
 
 	qsort(ls->v, ls->n, sizeof(*ls->v), by_netns_port);
 	for (i = 0; i < ls->n; i++) {
 		const struct tw_listener *l = &ls->v[i];
 
-		if (!n || out[n - 1].netns != l->netns || out[n - 1].port != l->port) {
-			memset(&out[n], 0, sizeof(out[n]));
-			out[n].netns = l->netns;
-			out[n].port = l->port;
-			n++;
+		last = n ? &out[n - 1] : NULL;
+		if (last && last->netns == l->netns && last->port == l->port) {
+			if (last->netns_cookie != l->netns_cookie)
+				continue;	/* another namespace, same label */
+			ls_add(last, l);
+			continue;
 		}
-		ls_add(&out[n - 1], l);
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].netns = l->netns;
+		out[n].netns_cookie = l->netns_cookie;
+		out[n].port = l->port;
+		ls_add(&out[n++], l);
 	}
 	return n;
 }

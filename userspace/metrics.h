@@ -2,6 +2,8 @@
 /*
  * tcpwatchd's Prometheus metrics. Labels are bounded: state names, socket
  * kinds, and listeners by (netns, port); never one series per connection.
+ * The netns label is the inode number, for people; listeners are told apart
+ * by their namespace's cookie, which is never reused.
  */
 #ifndef TCPWATCH_METRICS_H
 #define TCPWATCH_METRICS_H

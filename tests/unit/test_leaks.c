@@ -239,6 +239,24 @@ static void test_listenlog(void)
 	      strstr(c.buf, "overflowed 1 time in the last 256ns"),
 	      "listener log: bounded, the evicted listener's count is not lost");
 	capture_free(&c);
+
+	/*
+	 * No socket cookie: the listener is its namespace and address. Two
+	 * namespaces that had the same inode are two listeners: each one's
+	 * first drop is logged at once.
+	 */
+	f = capture_begin(&c);
+	listenlog_init(&l, S(15));
+	ev = overflow(0, TCPWATCH_EV_OVERFLOW);
+	ev.netns_cookie = 9;
+	listenlog_event(&l, f, &ev, S(1));
+	ev.netns_cookie = 20;
+	listenlog_event(&l, f, &ev, S(2));
+	listenlog_event(&l, f, &ev, S(3));	/* the second one's again: held back */
+	capture_end(&c);
+	CHECK(lines(c.buf) == 2 && !strstr(c.buf, "in the last"),
+	      "listener log: same inode and address, another namespace cookie: another listener");
+	capture_free(&c);
 }
 
 void test_leaks(void)

@@ -115,6 +115,50 @@ static void test_metrics(void)
 	capture_free(&c);
 }
 
+static unsigned int occurrences(const char *haystack, const char *needle)
+{
+	unsigned int n = 0;
+
+	while ((haystack = strstr(haystack, needle))) {
+		n++;
+		haystack++;
+	}
+	return n;
+}
+
+/*
+ * Within one dump, a namespace that is gone and a later one can hold the
+ * same inode number: never summed, never two series with one label set.
+ */
+static void test_metrics_netns_reuse(void)
+{
+	struct tw_listener l[4] = {
+		{ .netns = 7, .netns_cookie = 20, .family = AF_INET, .port = 80,
+		  .overflows = 1, .accept_queue = 2 },
+		{ .netns = 7, .netns_cookie = 9, .family = AF_INET, .port = 80,
+		  .overflows = 100, .accept_queue = 50 },
+		{ .netns = 7, .netns_cookie = 20, .family = AF_INET6, .port = 80,
+		  .overflows = 2, .accept_queue = 3 },
+		{ .netns = 7, .netns_cookie = 9, .family = AF_INET, .port = 22, .backlog = 5 },
+	};
+	struct tw_listeners ls = { .v = l, .n = 4 };
+	struct daemon_stats d = {};
+	struct capture c;
+	const char *out;
+
+	metrics_write(capture_begin(&c), NULL, &ls, NULL, &d);
+	out = capture_end(&c);
+	CHECK(strstr(out, "tcpwatch_listener_overflows_total{netns=\"7\",port=\"80\"} 3\n") &&
+	      strstr(out, "tcpwatch_listener_accept_queue{netns=\"7\",port=\"80\"} 5\n"),
+	      "metrics: one namespace's listeners summed, not the other's of the same inode");
+	CHECK(occurrences(out, "tcpwatch_listener_overflows_total{netns=\"7\",port=\"80\"}") == 1 &&
+	      occurrences(out, "tcpwatch_listener_backlog{netns=\"7\",port=\"80\"}") == 1,
+	      "metrics: no label set twice when two namespaces shared an inode");
+	CHECK(strstr(out, "tcpwatch_listener_backlog{netns=\"7\",port=\"22\"} 5\n") != NULL,
+	      "metrics: the other namespace's listeners on other ports are kept");
+	capture_free(&c);
+}
+
 static void slurp_line(const char *path, char *line, size_t size)
 {
 	FILE *f = fopen(path, "r");
@@ -254,6 +298,7 @@ void test_prom(void)
 {
 	test_histogram();
 	test_metrics();
+	test_metrics_netns_reuse();
 	test_file();
 	test_file_symlink();
 	test_file_write_error();
