@@ -158,23 +158,23 @@ static const struct {
 	bool peak;		/* the largest of the group, not the sum */
 } ls_metrics[LS_NR] = {
 	[LS_SYNQ] = { "tcpwatch_listener_syn_queue", "gauge",
-		      "Request sockets in the listener's SYN queue." },
+		      "Request sockets in the listener's SYN queue.", false },
 	[LS_SYNQ_PEAK] = { "tcpwatch_listener_syn_queue_peak", "gauge",
 			   "Largest SYN queue seen (of the sockets on the port).", true },
 	[LS_ACCQ] = { "tcpwatch_listener_accept_queue", "gauge",
-		      "Connections waiting in the listener's accept queue." },
+		      "Connections waiting in the listener's accept queue.", false },
 	[LS_ACCQ_PEAK] = { "tcpwatch_listener_accept_queue_peak", "gauge",
 			   "Largest accept queue seen (of the sockets on the port).", true },
 	[LS_BACKLOG] = { "tcpwatch_listener_backlog", "gauge",
-			 "The listener's backlog (sk_max_ack_backlog)." },
+			 "The listener's backlog (sk_max_ack_backlog).", false },
 	[LS_OVERFLOWS] = { "tcpwatch_listener_overflows_total", "counter",
-			   "Accept queue overflows." },
+			   "Accept queue overflows.", false },
 	[LS_SYNDROPS] = { "tcpwatch_listener_syn_drops_total", "counter",
-			  "SYNs the listener dropped." },
+			  "SYNs the listener dropped.", false },
 	[LS_SYNCOOKIES] = { "tcpwatch_listener_syncookies_total", "counter",
-			    "SYN cookies the listener sent." },
+			    "SYN cookies the listener sent.", false },
 	[LS_SYNACK] = { "tcpwatch_listener_synack_retrans_total", "counter",
-			"SYN-ACKs the listener retransmitted." },
+			"SYN-ACKs the listener retransmitted.", false },
 };
 
 struct ls_sum {
