@@ -16,4 +16,7 @@
 #error "tcpwatch needs a 64-bit kernel"
 #endif
 
+/* A dump request's attributes; 6.2 moved them to genl_dumpit_info(cb)->info. */
+#define tw_dumpit_attrs(cb)	(genl_dumpit_info(cb)->attrs)
+
 #endif /* _TCPWATCH_COMPAT_H */

@@ -65,11 +65,14 @@ struct tw_kprobe {
 	{ .symbol = sym, .pre = handler, .optional = true }
 
 static struct tw_kprobe tw_kprobes[] = {
-	TW_KPROBE("inet_csk_reqsk_queue_hash_add", tw_kp_reqsk_hash_add),
+	TW_KPROBE("tcp_v4_send_synack", tw_kp_send_synack),
+	TW_KPROBE("tcp_v6_send_synack", tw_kp_send_synack),
 	TW_KPROBE("tcp_check_req", tw_kp_check_req),
 	TW_KPROBE("inet_csk_complete_hashdance", tw_kp_complete_hashdance),
 	TW_KPROBE("__inet_csk_reqsk_queue_drop", tw_kp_reqsk_queue_drop),
 	TW_KPROBE("tcp_rtx_synack", tw_kp_rtx_syn_ack),
+	TW_KPROBE("tcp_v4_reqsk_destructor", tw_kp_reqsk_destructor),
+	TW_KPROBE("tcp_v6_reqsk_destructor", tw_kp_reqsk_destructor),
 	TW_KPROBE("inet_twsk_hashdance", tw_kp_twsk_hashdance),
 	TW_KPROBE("__inet_twsk_schedule", tw_kp_twsk_schedule),
 	TW_KPROBE("tw_timer_handler", tw_kp_tw_timer_handler),
@@ -82,8 +85,8 @@ static struct tw_kprobe tw_kprobes[] = {
 	TW_KPROBE("tcp_conn_request", tw_kp_tcp_conn_request),
 	TW_KPROBE_OPTIONAL("subflow_v4_conn_request", tw_kp_listener_arg0),
 	TW_KPROBE_OPTIONAL("subflow_v6_conn_request", tw_kp_listener_arg0),
-	TW_KPROBE("tcp_v4_syn_recv_sock", tw_kp_listener_arg0),
-	TW_KPROBE("tcp_v6_syn_recv_sock", tw_kp_listener_arg0),
+	TW_KPROBE("tcp_v4_syn_recv_sock", tw_kp_syn_recv_sock),
+	TW_KPROBE("tcp_v6_syn_recv_sock", tw_kp_syn_recv_sock),
 	TW_KPROBE("tcp_req_err", tw_kp_req_err),
 	TW_KPROBE("tcp_get_syncookie_mss", tw_kp_get_syncookie_mss),
 	TW_KPROBE("security_sock_graft", tw_kp_sock_graft),
@@ -131,6 +134,22 @@ static void tw_kprobes_detach(void)
 		unregister_kprobes(kps, n);
 }
 
+/* Whether every kprobe with handler @pre is attached (and there is one). */
+static bool tw_kprobe_attached(kprobe_pre_handler_t pre)
+{
+	bool found = false;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tw_kprobes); i++) {
+		if (tw_kprobes[i].pre != pre)
+			continue;
+		if (!tw_kprobes[i].attached)
+			return false;
+		found = true;
+	}
+	return found;
+}
+
 static u64 tw_kprobe_missed(const struct tw_kprobe *p)
 {
 	return p->kp.nmissed;
@@ -155,6 +174,7 @@ int tw_hooks_init(void)
 			pr_warn("cannot probe %s (%d): what it shows will be missing\n",
 				tw_kprobes[i].symbol, err);
 	}
+	tw_requests_reaped = tw_kprobe_attached(tw_kp_reqsk_destructor);
 	err = tracepoint_probe_register(set_state_tp, tw_probe_set_state, NULL);
 	if (err) {
 		pr_err("cannot attach to sock:%s: %d\n", TW_CORE_TRACEPOINT, err);

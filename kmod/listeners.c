@@ -93,8 +93,11 @@ int tw_kp_sock_graft(struct kprobe *kp, struct pt_regs *regs)
 		return 0;
 	rcu_read_lock();
 	t = tw_track_lookup(sk);
-	if (t)
+	if (t) {
+		tw_track_write_begin(t);
 		tw_track_set_owner(t, current);
+		tw_track_write_end(t);
+	}
 	rcu_read_unlock();
 	return 0;
 }

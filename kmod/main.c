@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcpwatch: records the life of every TCP connection. This file only wires
- * the parts together: data structures first, readers next, probes last, so
- * that nothing fires before there is somewhere to put it; exit mirrors it.
+ * the parts together: data structures first, probes next, readers last, so
+ * that nothing fires before there is somewhere to put it and nobody reads
+ * before the sockets older than the module are counted; exit mirrors it.
  */
 #include <linux/module.h>
 #include <linux/rcupdate.h>
@@ -32,6 +33,15 @@ static int __init tw_init(void)
 	err = tw_stats_init();
 	if (err)
 		goto err_stats;
+	err = tw_hooks_init();
+	if (err)
+		goto err_hooks;
+	seeded = tw_seed();
+	/*
+	 * Readers last: until the walk has counted the sockets older than the
+	 * module, an answer would be short of them. Before this the family
+	 * does not exist, which userspace reports as "not loaded".
+	 */
 	err = tw_nl_init();
 	if (err)
 		goto err_nl;
@@ -41,23 +51,19 @@ static int __init tw_init(void)
 	err = tw_proc_init();
 	if (err)
 		goto err_proc;
-	err = tw_hooks_init();
-	if (err)
-		goto err_hooks;
-	seeded = tw_seed();
 	tw_bench_run();
 	pr_info("loaded %s: ring_size=%u max_tracked=%u drain_ms=%u lifecycle=%d, %u sockets seeded\n",
 		TCPWATCH_VERSION, tw_ring_size.value, tw_max_tracked.value,
 		tw_drain_ms.value, tw_lifecycle, seeded);
 	return 0;
 
-err_hooks:
-	tw_proc_exit();
 err_proc:
 	tw_drain_exit();
 err_drain:
 	tw_nl_exit();
 err_nl:
+	tw_hooks_exit();
+err_hooks:
 	tw_stats_exit();
 err_stats:
 	rcu_barrier();
@@ -70,10 +76,10 @@ err_ring:
 
 static void __exit tw_exit(void)
 {
-	tw_hooks_exit();
 	tw_proc_exit();
 	tw_drain_exit();
 	tw_nl_exit();
+	tw_hooks_exit();
 	tw_stats_exit();
 	rcu_barrier();		/* tracked entries freed by call_rcu() */
 	tw_track_exit();

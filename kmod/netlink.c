@@ -23,11 +23,21 @@
 #include "seed.h"
 #include "stats.h"
 #include "track.h"
+#include "view.h"
+
+/*
+ * Without GENL_MCAST_CAP_NET_ADMIN (upstream 6.8, backported to 6.1 stable) any
+ * user could join the events group: refuse to build rather than leak.
+ */
+#ifndef GENL_MCAST_CAP_NET_ADMIN
+#error "this kernel's genetlink cannot restrict multicast groups (GENL_MCAST_CAP_NET_ADMIN)"
+#endif
 
 enum { TW_MCGRP_EVENTS };
 
 static const struct nla_policy tw_policy[TCPWATCH_A_MAX + 1] = {
 	[TCPWATCH_A_NETNS] = { .type = NLA_U32 },
+	[TCPWATCH_A_NETNS_COOKIE] = { .type = NLA_U64 },
 };
 
 static struct genl_family tw_genl_family;
@@ -53,6 +63,8 @@ static int tw_fill_record(struct sk_buff *skb, const struct tw_record *rec)
 	if (nla_put_u8(skb, TCPWATCH_A_EV_SK, rec->sk_kind) ||
 	    tw_put_u64(skb, TCPWATCH_A_EV_COOKIE, rec->cookie, TCPWATCH_A_EV_PAD) ||
 	    nla_put_u32(skb, TCPWATCH_A_EV_NETNS, rec->netns) ||
+	    tw_put_u64(skb, TCPWATCH_A_EV_NETNS_COOKIE, rec->netns_cookie,
+		       TCPWATCH_A_EV_PAD) ||
 	    nla_put_u8(skb, TCPWATCH_A_EV_FAMILY, rec->family) ||
 	    nla_put(skb, TCPWATCH_A_EV_SADDR, alen, rec->saddr) ||
 	    nla_put_u16(skb, TCPWATCH_A_EV_SPORT, rec->sport) ||
@@ -94,10 +106,15 @@ static int tw_put_event(struct sk_buff *skb, u32 portid, u32 seq, int flags,
 	return 0;
 }
 
-/* Loss markers concern every namespace's records; seqs are per CPU. */
+/*
+ * Loss markers concern every namespace's records; seqs are per CPU. Only
+ * holders of CAP_NET_ADMIN in its owning user namespace can have joined
+ * @net's group (GENL_MCAST_CAP_NET_ADMIN): in init_net, the initial one.
+ */
 static bool tw_record_visible(const struct net *net, const struct tw_record *rec)
 {
-	return rec->type == TCPWATCH_EV_LOST || tw_net_visible(net, rec->netns);
+	return rec->type == TCPWATCH_EV_LOST || net_eq(net, &init_net) ||
+	       rec->netns_cookie == net->net_cookie;
 }
 
 static void tw_send_to_net(struct net *net, const struct tw_record *recs,
@@ -157,17 +174,41 @@ void tw_nl_send_events(const struct tw_record *recs, unsigned int n)
 	up_read(&net_rwsem);
 }
 
-/* The netns a request may look at: its own, or (from init_net) any it names. */
-static int tw_request_netns(struct genl_info *info, const struct net *net,
-			    u32 *netns)
+/*
+ * The caller's rights, from the request @skb (its sender's and its socket
+ * opener's credentials, as netlink_ns_capable() checks them).
+ */
+static bool tw_caller_admin(const struct sk_buff *skb)
 {
-	*netns = 0;
-	if (!info->attrs[TCPWATCH_A_NETNS])
+	return netlink_ns_capable(skb, sock_net(skb->sk)->user_ns, CAP_NET_ADMIN);
+}
+
+/*
+ * What the caller of @skb may see, narrowed by the request's @attrs. Seeing
+ * another namespace needs CAP_NET_ADMIN in the initial user namespace and a
+ * socket in init_net; asking for one without it is refused, not narrowed.
+ */
+static int tw_view_of(struct tw_view *view, const struct sk_buff *skb,
+		      struct nlattr **attrs, struct netlink_ext_ack *extack)
+{
+	struct nlattr *inum = attrs[TCPWATCH_A_NETNS];
+	struct nlattr *cookie = attrs[TCPWATCH_A_NETNS_COOKIE];
+
+	view->net = sock_net(skb->sk);
+	view->admin = tw_caller_admin(skb);
+	view->all = net_eq(view->net, &init_net) && netlink_capable(skb, CAP_NET_ADMIN);
+	view->only_inum = inum ? nla_get_u32(inum) : 0;
+	view->only_cookie = cookie ? nla_get_u64(cookie) : 0;
+	if (view->all)
 		return 0;
-	*netns = nla_get_u32(info->attrs[TCPWATCH_A_NETNS]);
-	if (!tw_net_visible(net, *netns)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[TCPWATCH_A_NETNS],
-				    "netns is not visible from the caller's namespace");
+	if (inum && view->only_inum != view->net->ns.inum) {
+		NL_SET_ERR_MSG_ATTR(extack, inum,
+				    "another network namespace needs CAP_NET_ADMIN in the initial namespace");
+		return -EPERM;
+	}
+	if (cookie && view->only_cookie != view->net->net_cookie) {
+		NL_SET_ERR_MSG_ATTR(extack, cookie,
+				    "another network namespace needs CAP_NET_ADMIN in the initial namespace");
 		return -EPERM;
 	}
 	return 0;
@@ -307,18 +348,17 @@ static int tw_fill_summary(struct sk_buff *skb, void *arg)
 
 static int tw_cmd_get_summary(struct sk_buff *skb, struct genl_info *info)
 {
-	struct net *net = genl_info_net(info);
 	struct tw_summary *sum;
-	u32 netns;
+	struct tw_view view;
 	int err;
 
-	err = tw_request_netns(info, net, &netns);
+	err = tw_view_of(&view, skb, info->attrs, info->extack);
 	if (err)
 		return err;
 	sum = kvmalloc(sizeof(*sum), GFP_KERNEL);
 	if (!sum)
 		return -ENOMEM;
-	tw_stats_sum(net, netns, sum);
+	tw_stats_sum(&view, sum);
 	err = tw_reply(info, TCPWATCH_CMD_GET_SUMMARY, 64 * 1024, tw_fill_summary, sum);
 	kvfree(sum);
 	return err;
@@ -327,10 +367,10 @@ static int tw_cmd_get_summary(struct sk_buff *skb, struct genl_info *info)
 static int tw_fill_status(struct sk_buff *skb, void *arg)
 {
 	struct nlattr *nest, *item;
-	unsigned int cpu, i;
 	u64 written, lost, missed;
 	const char *name;
 	bool attached;
+	unsigned int i;
 
 	if (nla_put_string(skb, TCPWATCH_A_VERSION, TCPWATCH_VERSION) ||
 	    nla_put_u32(skb, TCPWATCH_A_RING_SIZE, tw_ring_mask + 1) ||
@@ -353,67 +393,59 @@ static int tw_fill_status(struct sk_buff *skb, void *arg)
 	}
 	nla_nest_end(skb, nest);
 
-	nest = nla_nest_start(skb, TCPWATCH_A_CPUS);
-	if (!nest)
-		return -EMSGSIZE;
-	for_each_possible_cpu(cpu) {
-		item = nla_nest_start(skb, TCPWATCH_A_CPU);
-		if (!item || nla_put_u32(skb, TCPWATCH_A_CPU_ID, cpu) ||
-		    tw_put_u64(skb, TCPWATCH_A_CPU_WRITTEN, tw_ring_head(cpu),
-			       TCPWATCH_A_CPU_PAD) ||
-		    tw_put_u64(skb, TCPWATCH_A_CPU_LOST, tw_drain_lost(cpu),
-			       TCPWATCH_A_CPU_PAD))
-			return -EMSGSIZE;
-		nla_nest_end(skb, item);
-	}
-	nla_nest_end(skb, nest);
-
 	tw_drain_totals(&written, &lost);
 	return tw_put_events_totals(skb, written, lost);
 }
 
+static int tw_require_admin(const struct sk_buff *skb, struct netlink_ext_ack *extack)
+{
+	if (tw_caller_admin(skb))
+		return 0;
+	NL_SET_ERR_MSG(extack, "needs CAP_NET_ADMIN in the network namespace's user namespace");
+	return -EPERM;
+}
+
+/* The per-CPU table is a dump of its own (GET_CPUS): it has no bound. */
 static int tw_cmd_get_status(struct sk_buff *skb, struct genl_info *info)
 {
-	return tw_reply(info, TCPWATCH_CMD_GET_STATUS, NLMSG_GOODSIZE,
+	return tw_require_admin(skb, info->extack) ?:
+	       tw_reply(info, TCPWATCH_CMD_GET_STATUS, NLMSG_GOODSIZE,
 			tw_fill_status, NULL);
 }
 
-/* Dump cursors in netlink_callback::args. */
-enum { TW_CB_NETNS, TW_CB_INDEX, TW_CB_CPU, TW_CB_POS, TW_CB_END, TW_CB_CHECKED };
-
-static int tw_dump_start(struct netlink_callback *cb)
-{
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-	struct nlattr *attr = info->attrs[TCPWATCH_A_NETNS];
-
-	memset(cb->args, 0, sizeof(cb->args));
-	cb->args[TW_CB_NETNS] = attr ? nla_get_u32(attr) : 0;
-	return 0;
-}
-
 /*
- * Refuse a netns filter the caller may not use. Done in the first ->dumpit()
- * call, not in ->start(): netlink_dump_start() gives ->start() no extack.
+ * A dump's view and cursor, in netlink_callback::ctx. The view is settled
+ * by the first ->dumpit() call, not by ->start(): netlink_dump_start()
+ * gives ->start() no extack to say why a request is refused.
  */
-static int tw_dump_check(struct netlink_callback *cb)
-{
-	u32 netns = cb->args[TW_CB_NETNS];
+struct tw_dump_ctx {
+	struct tw_view view;
+	bool checked;
+	u32 index;		/* pool index, or CPU */
+	u64 pos;		/* events: the next ring position of that CPU */
+	u64 end;		/* events: that CPU's head + 1, 0 if not yet read */
+};
 
-	if (cb->args[TW_CB_CHECKED])
-		return 0;
-	if (netns && !tw_net_visible(sock_net(cb->skb->sk), netns)) {
-		NL_SET_ERR_MSG_ATTR(cb->extack, genl_dumpit_info(cb)->attrs[TCPWATCH_A_NETNS],
-				    "netns is not visible from the caller's namespace");
-		return -EPERM;
-	}
-	cb->args[TW_CB_CHECKED] = 1;
-	return 0;
+static struct tw_dump_ctx *tw_dump_ctx(struct netlink_callback *cb)
+{
+	static_assert(sizeof(struct tw_dump_ctx) <= sizeof(cb->ctx));
+	return (struct tw_dump_ctx *)cb->ctx;
 }
 
-static bool tw_dump_wants(struct netlink_callback *cb, u32 netns)
+/* The first call of a dump settles its view; @admin: it needs CAP_NET_ADMIN. */
+static int tw_dump_begin(struct netlink_callback *cb, bool admin)
 {
-	return tw_net_visible(sock_net(cb->skb->sk), netns) &&
-	       (!cb->args[TW_CB_NETNS] || cb->args[TW_CB_NETNS] == netns);
+	struct tw_dump_ctx *ctx = tw_dump_ctx(cb);
+	int err;
+
+	if (ctx->checked)
+		return 0;
+	err = (admin ? tw_require_admin(cb->skb, cb->extack) : 0) ?:
+	      tw_view_of(&ctx->view, cb->skb, tw_dumpit_attrs(cb), cb->extack);
+	if (err)
+		return err;
+	ctx->checked = true;
+	return 0;
 }
 
 static int tw_put_listener(struct sk_buff *skb, struct netlink_callback *cb,
@@ -431,6 +463,8 @@ static int tw_put_listener(struct sk_buff *skb, struct netlink_callback *cb,
 	nest = nla_nest_start(skb, TCPWATCH_A_LISTENER);
 	if (!nest ||
 	    nla_put_u32(skb, TCPWATCH_A_LS_NETNS, t->netns) ||
+	    tw_put_u64(skb, TCPWATCH_A_LS_NETNS_COOKIE, t->netns_cookie,
+		       TCPWATCH_A_LS_PAD) ||
 	    nla_put_u8(skb, TCPWATCH_A_LS_FAMILY, t->family) ||
 	    nla_put(skb, TCPWATCH_A_LS_ADDR, alen, t->saddr) ||
 	    nla_put_u16(skb, TCPWATCH_A_LS_PORT, t->sport) ||
@@ -447,32 +481,43 @@ static int tw_put_listener(struct sk_buff *skb, struct netlink_callback *cb,
 		       TCPWATCH_A_LS_PAD) ||
 	    tw_put_u64(skb, TCPWATCH_A_LS_SYNACK_RETRANS, atomic64_read(&t->synack_retrans),
 		       TCPWATCH_A_LS_PAD) ||
-	    tw_put_u64(skb, TCPWATCH_A_LS_COOKIE, t->cookie, TCPWATCH_A_LS_PAD) ||
-	    nla_put_u32(skb, TCPWATCH_A_LS_PID, t->pid) ||
-	    nla_put_string(skb, TCPWATCH_A_LS_COMM, t->comm)) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
-	}
+	    tw_put_u64(skb, TCPWATCH_A_LS_COOKIE, t->cookie, TCPWATCH_A_LS_PAD))
+		goto cancel;
+	/* Which process listens is for administrators, as with ss -p. */
+	if (tw_dump_ctx(cb)->view.admin &&
+	    (nla_put_u32(skb, TCPWATCH_A_LS_PID, t->pid) ||
+	     nla_put_string(skb, TCPWATCH_A_LS_COMM, t->comm)))
+		goto cancel;
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);
 	return 0;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static bool tw_dump_sees(struct netlink_callback *cb, u64 netns_cookie, u32 netns)
+{
+	return tw_view_sees(&tw_dump_ctx(cb)->view, netns_cookie, netns);
 }
 
 static int tw_dump_listeners(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	unsigned int idx = cb->args[TW_CB_INDEX];
+	struct tw_dump_ctx *ctx = tw_dump_ctx(cb);
+	unsigned int idx = ctx->index;
 	struct tw_listener_view v;
-	int err = tw_dump_check(cb);
+	int err = tw_dump_begin(cb, false);
 
 	if (err)
 		return err;
 	for (; tw_listener_next(&idx, &v); idx++) {
-		if (!tw_dump_wants(cb, v.t.netns))
+		if (!tw_dump_sees(cb, v.t.netns_cookie, v.t.netns))
 			continue;
 		if (tw_put_listener(skb, cb, &v))
 			break;
 	}
-	cb->args[TW_CB_INDEX] = idx;
+	ctx->index = idx;
 	return skb->len;
 }
 
@@ -492,13 +537,16 @@ static int tw_put_socket(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u8(skb, TCPWATCH_A_EV_SK, t->kind) ||
 	    tw_put_u64(skb, TCPWATCH_A_EV_COOKIE, t->cookie, TCPWATCH_A_EV_PAD) ||
 	    nla_put_u32(skb, TCPWATCH_A_EV_NETNS, t->netns) ||
+	    tw_put_u64(skb, TCPWATCH_A_EV_NETNS_COOKIE, t->netns_cookie,
+		       TCPWATCH_A_EV_PAD) ||
 	    nla_put_u8(skb, TCPWATCH_A_EV_FAMILY, t->family) ||
 	    nla_put(skb, TCPWATCH_A_EV_SADDR, alen, t->saddr) ||
 	    nla_put_u16(skb, TCPWATCH_A_EV_SPORT, t->sport) ||
 	    nla_put(skb, TCPWATCH_A_EV_DADDR, alen, t->daddr) ||
 	    nla_put_u16(skb, TCPWATCH_A_EV_DPORT, t->dport) ||
 	    nla_put_u8(skb, TCPWATCH_A_EV_NEW, t->state) ||
-	    tw_put_u64(skb, TCPWATCH_A_EV_AGE, now - (t->since_ns ?: tw_seeded_at_ns()),
+	    tw_put_u64(skb, TCPWATCH_A_EV_AGE,
+		       tw_ns_since(now, t->since_ns ?: tw_seeded_at_ns()),
 		       TCPWATCH_A_EV_PAD) ||
 	    nla_put_u32(skb, TCPWATCH_A_EV_PID, t->pid) ||
 	    nla_put_string(skb, TCPWATCH_A_EV_COMM, t->comm)) {
@@ -512,21 +560,23 @@ static int tw_put_socket(struct sk_buff *skb, struct netlink_callback *cb,
 
 static int tw_dump_sockets(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	struct tw_dump_ctx *ctx = tw_dump_ctx(cb);
 	u64 now = ktime_get_ns();
 	unsigned int idx;
-	int err = tw_dump_check(cb);
+	int err = tw_dump_begin(cb, true);
 
 	if (err)
 		return err;
-	for (idx = cb->args[TW_CB_INDEX]; idx < tw_track_max(); idx++) {
+	for (idx = ctx->index; idx < tw_track_max(); idx++) {
 		struct tw_track t;
 
-		if (!tw_track_snapshot_live(idx, &t, NULL, NULL) || !tw_dump_wants(cb, t.netns))
+		if (!tw_track_snapshot_live(idx, &t, NULL, NULL) ||
+		    !tw_dump_sees(cb, t.netns_cookie, t.netns))
 			continue;
 		if (tw_put_socket(skb, cb, &t, now))
 			break;
 	}
-	cb->args[TW_CB_INDEX] = idx;
+	ctx->index = idx;
 	return skb->len;
 }
 
@@ -536,41 +586,85 @@ static int tw_dump_sockets(struct sk_buff *skb, struct netlink_callback *cb)
  */
 static int tw_dump_events(struct sk_buff *skb, struct netlink_callback *cb)
 {
+	struct tw_dump_ctx *ctx = tw_dump_ctx(cb);
 	u64 size = tw_ring_mask + 1ULL;
 	struct tw_record rec;
 	unsigned int cpu;
-	int err = tw_dump_check(cb);
+	int err = tw_dump_begin(cb, true);
 
 	if (err)
 		return err;
-	for (cpu = cb->args[TW_CB_CPU]; cpu < nr_cpu_ids; cpu++) {
+	for (cpu = ctx->index; cpu < nr_cpu_ids; cpu++) {
 		if (!cpu_possible(cpu))
 			continue;
-		if (!cb->args[TW_CB_END]) {
+		if (!ctx->end) {
 			u64 head = tw_ring_head(cpu);
 
-			cb->args[TW_CB_END] = head + 1;	/* 0 means "not set" */
-			cb->args[TW_CB_POS] = head > size ? head - size : 0;
+			ctx->end = head + 1;	/* 0 means "not set" */
+			ctx->pos = head > size ? head - size : 0;
 		}
-		for (; cb->args[TW_CB_POS] + 1 < cb->args[TW_CB_END]; cb->args[TW_CB_POS]++) {
-			enum tw_ring_read res = tw_ring_read(cpu, cb->args[TW_CB_POS], &rec);
+		for (; ctx->pos + 1 < ctx->end; ctx->pos++) {
+			enum tw_ring_read res = tw_ring_read(cpu, ctx->pos, &rec);
 
 			if (res == TW_RING_PENDING)
 				break;	/* the live stream will carry it */
-			if (res == TW_RING_GONE || !tw_dump_wants(cb, rec.netns))
+			if (res == TW_RING_GONE ||
+			    (rec.type != TCPWATCH_EV_LOST &&
+			     !tw_dump_sees(cb, rec.netns_cookie, rec.netns)))
 				continue;
 			if (tw_put_event(skb, NETLINK_CB(cb->skb).portid,
 					 cb->nlh->nlmsg_seq, NLM_F_MULTI, &rec)) {
-				cb->args[TW_CB_CPU] = cpu;
+				ctx->index = cpu;
 				return skb->len;
 			}
 		}
-		cb->args[TW_CB_END] = 0;
+		ctx->end = 0;
 	}
-	cb->args[TW_CB_CPU] = cpu;
+	ctx->index = cpu;
 	return skb->len;
 }
 
+static int tw_put_cpu(struct sk_buff *skb, struct netlink_callback *cb, unsigned int cpu)
+{
+	struct nlattr *item;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &tw_genl_family, NLM_F_MULTI, TCPWATCH_CMD_GET_CPUS);
+	if (!hdr)
+		return -EMSGSIZE;
+	item = nla_nest_start(skb, TCPWATCH_A_CPU);
+	if (!item || nla_put_u32(skb, TCPWATCH_A_CPU_ID, cpu) ||
+	    tw_put_u64(skb, TCPWATCH_A_CPU_WRITTEN, tw_ring_head(cpu), TCPWATCH_A_CPU_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_CPU_LOST, tw_drain_lost(cpu), TCPWATCH_A_CPU_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, item);
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* One message per possible CPU: any number of them fits. */
+static int tw_dump_cpus(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct tw_dump_ctx *ctx = tw_dump_ctx(cb);
+	unsigned int cpu;
+	int err = tw_dump_begin(cb, true);
+
+	if (err)
+		return err;
+	for (cpu = ctx->index; cpu < nr_cpu_ids; cpu++)
+		if (cpu_possible(cpu) && tw_put_cpu(skb, cb, cpu))
+			break;
+	ctx->index = cpu;
+	return skb->len;
+}
+
+/*
+ * Permissions are checked by the handlers, not by GENL_*_PERM flags, so
+ * that a refusal carries an extack message saying why.
+ */
 static const struct genl_ops tw_ops[] = {
 	{
 		.cmd = TCPWATCH_CMD_GET_SUMMARY,
@@ -582,27 +676,26 @@ static const struct genl_ops tw_ops[] = {
 	},
 	{
 		.cmd = TCPWATCH_CMD_GET_LISTENERS,
-		.start = tw_dump_start,
 		.dumpit = tw_dump_listeners,
 	},
 	{
 		.cmd = TCPWATCH_CMD_GET_SOCKETS,
-		.start = tw_dump_start,
 		.dumpit = tw_dump_sockets,
-		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = TCPWATCH_CMD_EVENT,
-		.start = tw_dump_start,
 		.dumpit = tw_dump_events,
-		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = TCPWATCH_CMD_GET_CPUS,
+		.dumpit = tw_dump_cpus,
 	},
 };
 
 static const struct genl_multicast_group tw_mcgrps[] = {
 	[TW_MCGRP_EVENTS] = {
 		.name = TCPWATCH_MCGRP_EVENTS,
-		.flags = GENL_UNS_ADMIN_PERM,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
 	},
 };
 

@@ -98,9 +98,11 @@ static struct tw_track *tw_track_new(const struct tw_transition *tr)
 	if (!t)
 		return NULL;
 	if (tr->inherit) {
+		tw_track_write_begin(t);
 		t->pid = tr->inherit->pid;
 		memcpy(t->comm, tr->inherit->comm, TASK_COMM_LEN);
 		t->cookie = tr->inherit->cookie;
+		tw_track_write_end(t);
 	}
 	return t;
 }
@@ -108,6 +110,7 @@ static struct tw_track *tw_track_new(const struct tw_transition *tr)
 static void tw_write_record(const struct tw_transition *tr, const struct tw_track *t,
 			    u8 type, u64 now, u64 dwell, u64 cookie)
 {
+	const struct net *net = read_pnet(&tr->skc->skc_net);
 	struct tw_record *rec;
 	u64 seq;
 
@@ -115,7 +118,8 @@ static void tw_write_record(const struct tw_transition *tr, const struct tw_trac
 	rec->ts_ns = now;
 	rec->cookie = cookie;
 	rec->dwell_ns = dwell;
-	rec->netns = read_pnet(&tr->skc->skc_net)->ns.inum;
+	rec->netns = net->ns.inum;
+	rec->netns_cookie = net->net_cookie;
 	rec->cpu = smp_processor_id();
 	rec->type = type;
 	rec->sk_kind = tr->kind;
@@ -155,15 +159,25 @@ void tw_observe(const struct tw_transition *tr)
 	}
 	/* since_ns 0: seeded at load, its start unknown. */
 	if (t && t->since_ns)
-		dwell = now - t->since_ns;
+		dwell = tw_ns_since(now, t->since_ns);
 	else if (!t && tr->inherit_dwell && tr->inherit->since_ns)
-		dwell = now - tr->inherit->since_ns;
+		dwell = tw_ns_since(now, tr->inherit->since_ns);
 	if (dwell != TW_DWELL_UNKNOWN)
 		this_cpu_inc(stats->dwell[tr->oldstate][tw_dwell_bucket(dwell)]);
 	if (!t && tr->newstate != TCP_CLOSE)
 		t = tw_track_new(tr);
+	/*
+	 * An object ends once, even when two paths race to end it (a
+	 * request's timer and a reset on another CPU): the first to claim
+	 * its entry reports the end, the other nothing.
+	 */
+	if (t && tr->newstate == TCP_CLOSE && !tw_track_claim_end(t)) {
+		rcu_read_unlock();
+		return;
+	}
 	tw_count(stats, tr, own);
 	if (t) {
+		tw_track_write_begin(t);
 		t->since_ns = now;
 		WRITE_ONCE(t->state, tr->newstate);
 		if (cookie)
@@ -172,16 +186,19 @@ void tw_observe(const struct tw_transition *tr)
 			cookie = t->cookie;
 		if (tr->owner_is_current && !t->pid)
 			tw_track_set_owner(t, current);
+		tw_track_set_tuple(t, tr->skc);
+		tw_track_write_end(t);
 	}
 	tw_write_record(tr, t, TCPWATCH_EV_STATE, now, dwell, cookie);
 	if (t) {
-		tw_track_set_tuple(t, tr->skc);
-		if (tr->newstate == TCP_CLOSE) {
-			if (unlikely(tw_seeding()))
-				tw_track_bury(t);
-			else
-				tw_track_del(t);
-		}
+		/*
+		 * Claimed, it stays as a tombstone while the load-time walk
+		 * could still count the object, and a request's until it is
+		 * freed, where a path that lost the race could still look.
+		 */
+		if (tr->newstate == TCP_CLOSE && !tw_seeding() &&
+		    !(tr->kind == TCPWATCH_SK_REQUEST && tw_requests_reaped))
+			tw_track_del(t);
 	}
 	rcu_read_unlock();
 }

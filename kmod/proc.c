@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /proc/tcpwatch/summary. A reader sees the namespace it lives in; one in
- * init_net sees every namespace, like the netlink summary.
+ * init_net whose file was opened with CAP_NET_ADMIN in the initial user
+ * namespace sees every namespace, like the netlink summary. Listener owners
+ * are shown only to an opener with CAP_NET_ADMIN over the namespace.
  */
+#include <linux/capability.h>
 #include <linux/nsproxy.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
@@ -15,6 +18,7 @@
 #include "proc.h"
 #include "states.h"
 #include "stats.h"
+#include "view.h"
 
 static struct proc_dir_entry *proc_dir;
 
@@ -26,7 +30,7 @@ static void tw_format_addr(char *buf, size_t len, const struct tw_track *t)
 		snprintf(buf, len, "%pI4:%u", t->saddr, t->sport);
 }
 
-static void tw_show_listeners(struct seq_file *m, const struct net *viewer)
+static void tw_show_listeners(struct seq_file *m, const struct tw_view *view)
 {
 	struct tw_listener_view v;
 	unsigned int idx = 0;
@@ -38,33 +42,42 @@ static void tw_show_listeners(struct seq_file *m, const struct net *viewer)
 	for (; tw_listener_next(&idx, &v); idx++) {
 		char synq[24], accq[24], local[56];
 
-		if (!tw_net_visible(viewer, v.t.netns))
+		if (!tw_view_sees(view, v.t.netns_cookie, v.t.netns))
 			continue;
 		snprintf(synq, sizeof(synq), "%u/%u", v.syn_queue, v.t.syn_queue_peak);
 		snprintf(accq, sizeof(accq), "%u/%u", v.accept_queue,
 			 v.t.accept_queue_peak);
 		tw_format_addr(local, sizeof(local), &v.t);
-		seq_printf(m, "  %-10u %-24s %9s %9s %7u %9llu %9llu  %u/%s\n",
+		seq_printf(m, "  %-10u %-24s %9s %9s %7u %9llu %9llu  ",
 			   v.t.netns, local, synq, accq, v.backlog,
-			   v.counts.overflows, v.counts.syn_drops,
-			   v.t.pid, v.t.comm);
+			   v.counts.overflows, v.counts.syn_drops);
+		if (view->admin)
+			seq_printf(m, "%u/%s\n", v.t.pid, v.t.comm);
+		else
+			seq_puts(m, "-\n");
 	}
 }
 
 static int tw_summary_show(struct seq_file *m, void *v)
 {
 	struct net *viewer = current->nsproxy->net_ns;
+	/* The opener's rights, as for /proc/net files. */
+	struct tw_view view = {
+		.net = viewer,
+		.all = net_eq(viewer, &init_net) &&
+		       file_ns_capable(m->file, &init_user_ns, CAP_NET_ADMIN),
+		.admin = file_ns_capable(m->file, viewer->user_ns, CAP_NET_ADMIN),
+	};
 	struct tw_summary *sum;
 	unsigned int k, i, j;
 
 	sum = kvmalloc(sizeof(*sum), GFP_KERNEL);
 	if (!sum)
 		return -ENOMEM;
-	tw_stats_sum(viewer, 0, sum);
+	tw_stats_sum(&view, sum);
 
 	seq_printf(m, "tcpwatch %s, %s\n\nsockets by state:\n", TCPWATCH_VERSION,
-		   net_eq(viewer, &init_net) ? "all network namespaces" :
-					       "this network namespace");
+		   view.all ? "all network namespaces" : "this network namespace");
 	for (i = 1; i < TCPWATCH_NR_STATES; i++)
 		seq_printf(m, "  %-13s %10lld\n", tw_state_name(i),
 			   max_t(s64, sum->sockets[i], 0));
@@ -90,7 +103,7 @@ static int tw_summary_show(struct seq_file *m, void *v)
 					   tw_reason_name(i), sum->ends[k][i]);
 	seq_printf(m, "\nlistener totals: overflows %llu syn_drops %llu syncookies %llu synack_retrans %llu\n",
 		   sum->overflows, sum->syn_drops, sum->syncookies, sum->synack_retrans);
-	tw_show_listeners(m, viewer);
+	tw_show_listeners(m, &view);
 	seq_printf(m, "\nevents: written %llu lost %llu\n", sum->events_written,
 		   sum->events_lost);
 	kvfree(sum);

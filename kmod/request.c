@@ -5,18 +5,31 @@
  * There is no tracepoint for them; these kprobes follow one from the SYN
  * that creates it to its end:
  *
- *   inet_csk_reqsk_queue_hash_add()   created, SYN-ACK sent
+ *   tcp_v{4,6}_send_synack()          created: the first SYN-ACK of a
+ *                                     request that tcp_conn_request() has
+ *                                     hashed (inet_csk_reqsk_queue_hash_add()
+ *                                     may refuse a duplicate, which is then
+ *                                     freed unseen: it must not be counted)
  *   tcp_rtx_synack()                  SYN-ACK retransmitted (timer or
  *                                     duplicate SYN; inet_rtx_syn_ack() is
  *                                     inlined into the timer)
+ *   tcp_v{4,6}_syn_recv_sock()        the next child cloned on this CPU is
+ *                                     this request's (its cookie)
  *   inet_csk_complete_hashdance()     promoted to a full socket (accepted),
  *                                     whose child joins the accept queue
  *   __inet_csk_reqsk_queue_drop()     every other end: its timer gave up
  *                                     (timeout), tcp_check_req() reset it
  *                                     (reset or dropped), netns purge...
+ *   tcp_v{4,6}_reqsk_destructor()     its memory is freed: its entry goes
+ *
+ * Two paths may race to end one request (its timer, and a reset or the
+ * final ACK on another CPU); the first to claim its tracking entry reports
+ * the end. The entry stays, ended, until the request is freed, so that the
+ * loser still finds it claimed.
  *
  * Why an end happened is known by the kprobe that runs just before it on
- * the same CPU in the same softirq: it leaves a per-CPU hint.
+ * the same CPU in the same softirq: it leaves a per-CPU hint, spent when
+ * used. DCCP shares the inet_csk functions: only TCP's requests count.
  */
 #include <linux/percpu.h>
 #include <linux/tcpwatch.h>
@@ -24,21 +37,36 @@
 #include <net/inet_connection_sock.h>
 #include <net/request_sock.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 #include <net/tcp_states.h>
 
 #include "listeners.h"
 #include "observe.h"
+#include "overflows.h"
 #include "request.h"
 #include "track.h"
 
+/* Why the request that tcp_check_req() is processing would end now. */
 struct tw_req_hint {
 	const struct request_sock *req;
-	u64 cookie;		/* the request's */
-	u64 listener_cookie;	/* what a fresh clone of the listener carries */
-	u8 reason;		/* why it would end now */
+	u8 reason;
 };
 
+/* What the child that tcp_v{4,6}_syn_recv_sock() is making inherits. */
+struct tw_child_hint {
+	u64 cookie;		/* the request's */
+	u64 listener_cookie;	/* what a fresh clone of the listener carries */
+};
+
+bool tw_requests_reaped;
+
 static DEFINE_PER_CPU(struct tw_req_hint, req_hint);
+static DEFINE_PER_CPU(struct tw_child_hint, child_hint);
+
+static bool tw_is_tcp(const struct sock *listener)
+{
+	return listener->sk_protocol == IPPROTO_TCP;
+}
 
 static void tw_req_hint_set(const struct request_sock *req, u8 reason)
 {
@@ -48,14 +76,18 @@ static void tw_req_hint_set(const struct request_sock *req, u8 reason)
 	hint->reason = reason;
 }
 
+/* Once: a SYN-cookie or TFO child made later must not get this cookie. */
 u64 tw_request_cookie_of_child(const struct sock *child)
 {
-	const struct tw_req_hint *hint = this_cpu_ptr(&req_hint);
+	struct tw_child_hint *hint = this_cpu_ptr(&child_hint);
+	u64 cookie = 0;
 
-	if (hint->req && hint->listener_cookie &&
+	if (hint->listener_cookie &&
 	    hint->listener_cookie == atomic64_read(&child->sk_cookie))
-		return hint->cookie;
-	return 0;
+		cookie = hint->cookie;
+	hint->listener_cookie = 0;
+	hint->cookie = 0;
+	return cookie;
 }
 
 /* The listener's SYN queue once the request being removed is gone. */
@@ -92,12 +124,19 @@ static void tw_req_observe(struct sock *listener, struct request_sock *req,
 	rcu_read_unlock();
 }
 
-int tw_kp_reqsk_hash_add(struct kprobe *kp, struct pt_regs *regs)
+int tw_kp_send_synack(struct kprobe *kp, struct pt_regs *regs)
 {
+	/* (sk, dst, fl, req, foc, synack_type, syn_skb) */
 	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
-	struct request_sock *req = (struct request_sock *)regs_get_kernel_argument(regs, 1);
-	u32 depth = inet_csk_reqsk_queue_len(sk) + 1;	/* counted just after */
+	struct request_sock *req = (struct request_sock *)regs_get_kernel_argument(regs, 3);
+	u32 depth;
 
+	/* Retransmits have no SYN; cookies and TFO are not hashed. */
+	if (regs_get_kernel_argument(regs, 5) != TCP_SYNACK_NORMAL ||
+	    !regs_get_kernel_argument(regs, 6))
+		return 0;
+	/* Counted by inet_csk_reqsk_queue_added() already. */
+	depth = inet_csk_reqsk_queue_len(sk);
 	tw_listener_queues(sk, depth, READ_ONCE(sk->sk_ack_backlog));
 	tw_req_observe(sk, req, TCP_CLOSE, TCP_NEW_SYN_RECV, TCPWATCH_REASON_NONE, depth);
 	return 0;
@@ -105,9 +144,7 @@ int tw_kp_reqsk_hash_add(struct kprobe *kp, struct pt_regs *regs)
 
 int tw_kp_check_req(struct kprobe *kp, struct pt_regs *regs)
 {
-	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
 	struct request_sock *req = (struct request_sock *)regs_get_kernel_argument(regs, 2);
-	struct tw_req_hint *hint = this_cpu_ptr(&req_hint);
 
 	/*
 	 * If this segment ends the request, it is by a reset: the peer's RST,
@@ -115,9 +152,18 @@ int tw_kp_check_req(struct kprobe *kp, struct pt_regs *regs)
 	 * tcp_abort_on_overflow.
 	 */
 	tw_req_hint_set(req, TCPWATCH_REASON_RESET);
+	return 0;
+}
+
+int tw_kp_syn_recv_sock(struct kprobe *kp, struct pt_regs *regs)
+{
+	const struct sock *sk = (const struct sock *)regs_get_kernel_argument(regs, 0);
+	struct request_sock *req = (struct request_sock *)regs_get_kernel_argument(regs, 2);
+	struct tw_child_hint *hint = this_cpu_ptr(&child_hint);
+
 	hint->cookie = atomic64_read(&req->__req_common.skc_cookie);
 	hint->listener_cookie = atomic64_read(&sk->sk_cookie);
-	return 0;
+	return tw_kp_listener_arg0(kp, regs);
 }
 
 int tw_kp_complete_hashdance(struct kprobe *kp, struct pt_regs *regs)
@@ -126,11 +172,10 @@ int tw_kp_complete_hashdance(struct kprobe *kp, struct pt_regs *regs)
 	bool own_req = regs_get_kernel_argument(regs, 3) & 1;
 	struct sock *listener = req->rsk_listener;
 
-	if (!own_req)
+	if (!own_req || !tw_is_tcp(listener))
 		return 0;	/* another CPU won the race for this request */
-	/* inet_ehash_nolisten() already swapped the child in for the request. */
-	tw_req_hint_set(req, TCPWATCH_REASON_ACCEPTED);
 	/*
+	 * inet_ehash_nolisten() already swapped the child in for the request.
 	 * The child is queued next (inet_csk_reqsk_queue_add(), which the
 	 * compiler inlines here, so it cannot be probed itself).
 	 */
@@ -147,11 +192,11 @@ int tw_kp_reqsk_queue_drop(struct kprobe *kp, struct pt_regs *regs)
 	struct sock *sk = (struct sock *)regs_get_kernel_argument(regs, 0);
 	struct request_sock *req = (struct request_sock *)regs_get_kernel_argument(regs, 1);
 	bool from_timer = regs_get_kernel_argument(regs, 2) & 1;
-	const struct tw_req_hint *hint = this_cpu_ptr(&req_hint);
+	struct tw_req_hint *hint = this_cpu_ptr(&req_hint);
 	u8 reason;
 
 	/* Unhashed: promoted (see above) or already dropped. */
-	if (!sk_hashed(req_to_sk(req)))
+	if (!tw_is_tcp(sk) || !sk_hashed(req_to_sk(req)))
 		return 0;
 	if (from_timer)
 		reason = inet_sk_state_load(sk) == TCP_LISTEN ?
@@ -162,8 +207,18 @@ int tw_kp_reqsk_queue_drop(struct kprobe *kp, struct pt_regs *regs)
 		reason = TCPWATCH_REASON_PURGED;
 	else
 		reason = TCPWATCH_REASON_DROPPED;
+	if (hint->req == req)
+		hint->req = NULL;
 	tw_req_observe(sk, req, TCP_NEW_SYN_RECV, TCP_CLOSE, reason,
 		       tw_syn_queue_less_one(sk));
+	return 0;
+}
+
+int tw_kp_reqsk_destructor(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct request_sock *req = (struct request_sock *)regs_get_kernel_argument(regs, 0);
+
+	tw_track_forget(req_to_sk(req));
 	return 0;
 }
 

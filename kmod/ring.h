@@ -16,10 +16,13 @@
 struct tw_record {
 	u64 commit;		/* seq + 1 once written, 0 while being written */
 	u64 ts_ns;		/* CLOCK_MONOTONIC */
-	u64 cookie;		/* socket cookie, 0 if not known yet */
+	union {
+		u64 cookie;	/* socket cookie, 0 if not known yet */
+		u64 lost;	/* TCPWATCH_EV_LOST: records lost */
+	};
 	u64 dwell_ns;		/* time in oldstate, or TW_DWELL_UNKNOWN */
-	u64 lost;		/* TCPWATCH_EV_LOST only */
-	u32 netns;		/* netns inode number */
+	u64 netns_cookie;	/* the netns' net_cookie: its identity */
+	u32 netns;		/* netns inode number: for people */
 	u32 pid;		/* owner tgid, 0 if unknown */
 	u8 saddr[16];		/* network order; IPv4 in the first 4 bytes */
 	u8 daddr[16];

@@ -48,10 +48,12 @@ struct tw_track *tw_seed_enter(const struct sock_common *skc, u8 kind, u8 state)
 	t = tw_track_add_new(skc, kind, state);
 	if (!t)
 		return tw_track_lookup(skc);	/* tracked already, or no room */
+	tw_track_write_begin(t);
 	t->cookie = atomic64_read(&skc->skc_cookie);
 	/* Full and request sockets: generated as ss -e would; tw ones have it. */
 	if (kind != TCPWATCH_SK_TIMEWAIT && !t->cookie)
 		t->cookie = tw_sock_cookie((struct sock *)skc);
+	tw_track_write_end(t);
 	this_cpu_inc(stats->sockets[state]);
 	if (kind == TCPWATCH_SK_TIMEWAIT)
 		this_cpu_inc(stats->tw_current);

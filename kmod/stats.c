@@ -8,6 +8,7 @@
 #include "drain.h"
 #include "overflows.h"
 #include "stats.h"
+#include "view.h"
 
 unsigned int tw_net_id;
 
@@ -130,11 +131,6 @@ void tw_stats_exit(void)
 	free_percpu(tw_departed);
 }
 
-bool tw_net_visible(const struct net *viewer, u32 netns)
-{
-	return net_eq(viewer, &init_net) || viewer->ns.inum == netns;
-}
-
 /* Add one copy of the stats, a CPU's or the folded ones, but its listen counts. */
 static void tw_summary_add(struct tw_summary *sum, const struct tw_stats *s)
 {
@@ -184,23 +180,34 @@ static void tw_folded_add(struct tw_summary *sum)
 	sum->syncookies += tw_folded.syncookies;
 }
 
-void tw_stats_sum(const struct net *viewer, u32 netns, struct tw_summary *sum)
+/*
+ * A reader of its own namespace costs one pass over the CPUs, with no lock:
+ * its namespace is alive while it reads (its socket or task holds it).
+ * Every namespace (an administrator's view) costs a pass per namespace,
+ * under the mutex that keeps their folding out, preemptible between them.
+ */
+void tw_stats_sum(const struct tw_view *view, struct tw_summary *sum)
 {
 	struct tw_pernet *twn;
 
 	memset(sum, 0, sizeof(*sum));
+	if (!view->all) {
+		twn = net_generic(view->net, tw_net_id);
+		tw_stats_add(view->net, twn->alloc, sum);
+		goto out;
+	}
 	mutex_lock(&tw_nets_lock);
 	list_for_each_entry(twn, &tw_nets, node) {
-		u32 inum = twn->net->ns.inum;
-
-		if (!tw_net_visible(viewer, inum) || (netns && inum != netns))
+		if (!tw_view_sees(view, twn->net->net_cookie, twn->net->ns.inum))
 			continue;
 		tw_stats_add(twn->net, twn->alloc, sum);
+		cond_resched();
 	}
-	if (net_eq(viewer, &init_net) && !netns) {
+	if (!view->only_cookie && !view->only_inum) {
 		tw_stats_add(NULL, tw_departed, sum);
 		tw_folded_add(sum);
 	}
 	mutex_unlock(&tw_nets_lock);
+out:
 	tw_drain_totals(&sum->events_written, &sum->events_lost);
 }

@@ -81,9 +81,9 @@ static __always_inline struct tw_stats __percpu *tw_stats_own(const struct net *
 int tw_stats_init(void);
 void tw_stats_exit(void);
 
-/* A reader in @viewer's netns: init_net sees all namespaces, others their own. */
-bool tw_net_visible(const struct net *viewer, u32 netns);
-/* Fill @sum for @viewer; @netns != 0 narrows init_net's view to one netns. */
-void tw_stats_sum(const struct net *viewer, u32 netns, struct tw_summary *sum);
+struct tw_view;
+
+/* Fill @sum with what @view shows. */
+void tw_stats_sum(const struct tw_view *view, struct tw_summary *sum);
 
 #endif

@@ -78,8 +78,11 @@ int tw_kp_twsk_hashdance(struct kprobe *kp, struct pt_regs *regs)
 	 * tcp_done() moves the full socket to CLOSE next; the time it spent
 	 * in its last state was just counted for the tw socket.
 	 */
-	if (full)
+	if (full) {
+		tw_track_write_begin(full);
 		full->since_ns = 0;
+		tw_track_write_end(full);
+	}
 	rcu_read_unlock();
 	return 0;
 }

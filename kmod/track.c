@@ -130,6 +130,7 @@ static struct tw_track *tw_track_insert(const struct sock_common *skc, u8 kind, 
 	t->kind = kind;
 	t->state = state;
 	t->netns = read_pnet(&skc->skc_net)->ns.inum;
+	t->netns_cookie = read_pnet(&skc->skc_net)->net_cookie;
 	t->family = skc->skc_family;
 	tw_track_set_tuple(t, skc);
 	t->cookie = 0;
@@ -197,9 +198,20 @@ void tw_track_del(struct tw_track *t)
 	call_rcu(&t->rcu, tw_track_free_rcu);
 }
 
-void tw_track_bury(struct tw_track *t)
+bool tw_track_claim_end(struct tw_track *t)
 {
-	WRITE_ONCE(t->ended, true);
+	return !xchg(&t->ended, true);
+}
+
+void tw_track_forget(const void *key)
+{
+	struct tw_track *t;
+
+	rcu_read_lock();
+	t = tw_track_lookup(key);
+	if (t)
+		tw_track_del(t);
+	rcu_read_unlock();
 }
 
 void tw_track_set_owner(struct tw_track *t, struct task_struct *task)
@@ -285,19 +297,37 @@ void tw_track_sweep_tombstones(void)
 	}
 }
 
-/* Consistent copy of pool entry @idx, false if it is not in use. */
+/* How often a reader tries to copy an entry that a probe keeps updating. */
+#define TW_SNAPSHOT_TRIES	8
+
+/*
+ * Consistent copy of pool entry @idx: one life (gen) and one moment of it
+ * (seq); false if it is not in use, or changed under every try.
+ */
 static bool tw_track_snapshot(unsigned int idx, struct tw_track *out)
 {
 	const struct tw_track *t = &pool[idx];
 	/* Pairs with tw_track_add() and tw_track_del(). */
 	u32 gen = smp_load_acquire(&t->gen);
+	unsigned int tries;
+	u32 seq;
 
 	if (!(gen & 1))
 		return false;
-	memcpy(out, t, sizeof(*out));
-	/* The copy is complete before gen is re-read. */
-	smp_rmb();
-	return READ_ONCE(t->gen) == gen && !out->ended;
+	for (tries = 0; tries < TW_SNAPSHOT_TRIES; tries++) {
+		/* Pairs with tw_track_write_begin() and _end(). */
+		seq = smp_load_acquire(&t->seq);
+		if (seq & 1) {
+			cpu_relax();
+			continue;
+		}
+		memcpy(out, t, sizeof(*out));
+		/* The copy is complete before seq and gen are re-read. */
+		smp_rmb();
+		if (READ_ONCE(t->seq) == seq)
+			return READ_ONCE(t->gen) == gen && !out->ended;
+	}
+	return false;
 }
 
 bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out,

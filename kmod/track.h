@@ -19,7 +19,9 @@ struct tw_track {
 	u64 cookie;
 	u64 since_ns;			/* entered @state at this time */
 	u32 gen;			/* odd while in use; see tw_track_snapshot_live() */
-	u32 netns;
+	u32 seq;			/* odd while a probe updates the fields below */
+	u32 netns;			/* inode number, for people */
+	u64 netns_cookie;		/* net_cookie: the netns' identity */
 	u32 pid;
 	u8 state;
 	u8 kind;			/* enum tcpwatch_sk_kind */
@@ -41,6 +43,34 @@ struct tw_track {
 	u32 next_free;			/* pool free list, index + 1 */
 };
 
+/*
+ * ns from @since to @now, both ktime_get_ns(); 0, not a wrapped u64, when
+ * another CPU stored @since after this one read @now.
+ */
+static inline u64 tw_ns_since(u64 now, u64 since)
+{
+	return now > since ? now - since : 0;
+}
+
+/*
+ * A probe updates @t's state, start, cookie or owner between these two, so
+ * that a reader's copy is of one moment (tw_track_snapshot_live()). Writers
+ * of one entry are serialized by the kernel (the socket's lock, one softirq
+ * per timewait socket); should two ever overlap, the end still leaves the
+ * count even, and a reader may take a copy as they write.
+ */
+static inline void tw_track_write_begin(struct tw_track *t)
+{
+	WRITE_ONCE(t->seq, t->seq | 1);
+	smp_wmb();	/* odd before any field; pairs with tw_track_snapshot() */
+}
+
+static inline void tw_track_write_end(struct tw_track *t)
+{
+	smp_wmb();	/* every field before even; pairs with tw_track_snapshot() */
+	WRITE_ONCE(t->seq, (t->seq | 1) + 1);
+}
+
 int tw_track_init(unsigned int max);
 void tw_track_exit(void);
 
@@ -55,11 +85,13 @@ struct tw_track *tw_track_add(const struct sock_common *skc, u8 kind, u8 state);
 struct tw_track *tw_track_add_new(const struct sock_common *skc, u8 kind, u8 state);
 void tw_track_del(struct tw_track *t);
 /*
- * @t's object ended while the load-time walk runs: the entry stays as a
- * tombstone, hidden from readers, so that the walk does not count the object
- * again if it passes it before the kernel unhashes it.
+ * @t's object ends: true for the one caller that claims it. The entry stays
+ * as a tombstone, hidden from readers, until tw_track_del() (at once, or
+ * when the load-time walk or the request can no longer meet it).
  */
-void tw_track_bury(struct tw_track *t);
+bool tw_track_claim_end(struct tw_track *t);
+/* @key's object is freed: its entry, if any, goes. */
+void tw_track_forget(const void *key);
 /* Remove the tombstones, once no probe can leave one any more. */
 void tw_track_sweep_tombstones(void);
 void tw_track_set_owner(struct tw_track *t, struct task_struct *task);

@@ -11,7 +11,11 @@
 
 #define TCPWATCH_GENL_NAME		"tcpwatch"
 #define TCPWATCH_GENL_VERSION		1
-/* Multicast group for events; joining it needs CAP_NET_ADMIN in the netns. */
+/*
+ * Multicast group for events; joining it needs CAP_NET_ADMIN in the user
+ * namespace that owns the caller's network namespace. A member in init_net
+ * gets every namespace's events, any other only its own namespace's.
+ */
 #define TCPWATCH_MCGRP_EVENTS		"events"
 
 /* TCP states: the kernel's own numbering (include/net/tcp_states.h). */
@@ -66,14 +70,24 @@ enum tcpwatch_event_type {
 enum tcpwatch_cmd {
 	TCPWATCH_CMD_UNSPEC = 0,
 	TCPWATCH_CMD_GET_SUMMARY,	/* doit: aggregates of the caller's view */
-	TCPWATCH_CMD_GET_STATUS,	/* doit: version, probes, rings */
+	TCPWATCH_CMD_GET_STATUS,	/* doit, admin: version, probes, totals */
 	TCPWATCH_CMD_GET_LISTENERS,	/* dumpit: one message per listener */
 	TCPWATCH_CMD_GET_SOCKETS,	/* dumpit, admin: tracked sockets */
-	TCPWATCH_CMD_EVENT,		/* multicast: one event per message */
+	TCPWATCH_CMD_EVENT,		/* multicast; dumpit, admin: the rings */
+	TCPWATCH_CMD_GET_CPUS,		/* dumpit, admin: one message per CPU */
 	__TCPWATCH_CMD_MAX
 };
 
 #define TCPWATCH_CMD_MAX (__TCPWATCH_CMD_MAX - 1)
+
+/*
+ * Who may ask what (Documentation/security.md). "admin" needs CAP_NET_ADMIN
+ * in the user namespace that owns the caller's network namespace. A caller
+ * sees its own network namespace only, unless it is in init_net with
+ * CAP_NET_ADMIN in the initial user namespace: then it sees every
+ * namespace, or the one that TCPWATCH_A_NETNS / TCPWATCH_A_NETNS_COOKIE
+ * name. Naming another namespace without that right fails with EPERM.
+ */
 
 /* Top-level attributes. */
 enum tcpwatch_attr {
@@ -87,8 +101,8 @@ enum tcpwatch_attr {
 	TCPWATCH_A_EVENTS,		/* nest: TCPWATCH_A_EVS_* */
 	TCPWATCH_A_PROBES,		/* nest of TCPWATCH_A_PROBE */
 	TCPWATCH_A_PROBE,		/* nest: TCPWATCH_A_PROBE_* */
-	TCPWATCH_A_CPUS,		/* nest of TCPWATCH_A_CPU */
-	TCPWATCH_A_CPU,			/* nest: TCPWATCH_A_CPU_* */
+	TCPWATCH_A_CPUS,		/* unused since GET_CPUS */
+	TCPWATCH_A_CPU,			/* nest: TCPWATCH_A_CPU_* (GET_CPUS) */
 	TCPWATCH_A_RING_SIZE,		/* u32: records per CPU ring */
 	TCPWATCH_A_TRACK_MAX,		/* u32: tracked-socket pool size */
 	TCPWATCH_A_TRACK_USED,		/* u32: tracked sockets now */
@@ -97,7 +111,7 @@ enum tcpwatch_attr {
 	TCPWATCH_A_SOCKET,		/* nest: TCPWATCH_A_EV_* (no seq/cpu) */
 	TCPWATCH_A_DWELL,		/* nest of TCPWATCH_A_DWELL_STATE */
 	TCPWATCH_A_DWELL_STATE,		/* nest: TCPWATCH_A_DW_* */
-	TCPWATCH_A_NETNS,		/* u32: netns inode; request: filter */
+	TCPWATCH_A_NETNS,		/* u32: request: only this netns (inode) */
 	TCPWATCH_A_SEEDED,		/* u32: sockets seeded at load */
 	TCPWATCH_A_ENDS,		/* nest of TCPWATCH_A_END */
 	TCPWATCH_A_END,			/* nest: TCPWATCH_A_END_* */
@@ -105,6 +119,7 @@ enum tcpwatch_attr {
 	TCPWATCH_A_OVERFLOWS,		/* u64: accept-queue overflows, all listeners */
 	TCPWATCH_A_SYN_DROPS,		/* u64: SYNs dropped, all listeners */
 	TCPWATCH_A_SYNCOOKIES,		/* u64: SYN cookies sent, all listeners */
+	TCPWATCH_A_NETNS_COOKIE,	/* u64: request: only this netns (net_cookie) */
 	__TCPWATCH_A_MAX
 };
 
@@ -186,7 +201,7 @@ enum tcpwatch_attr_cpu {
 enum tcpwatch_attr_ls {
 	TCPWATCH_A_LS_UNSPEC = 0,
 	TCPWATCH_A_LS_PAD,
-	TCPWATCH_A_LS_NETNS,		/* u32 */
+	TCPWATCH_A_LS_NETNS,		/* u32: netns inode number */
 	TCPWATCH_A_LS_FAMILY,		/* u8: AF_INET or AF_INET6 */
 	TCPWATCH_A_LS_ADDR,		/* binary: 4 or 16 bytes, network order */
 	TCPWATCH_A_LS_PORT,		/* u16: host order */
@@ -198,10 +213,11 @@ enum tcpwatch_attr_ls {
 	TCPWATCH_A_LS_OVERFLOWS,	/* u64: accept-queue overflows */
 	TCPWATCH_A_LS_SYN_DROPS,	/* u64: SYNs dropped */
 	TCPWATCH_A_LS_SYNCOOKIES,	/* u64: SYN cookies sent */
-	TCPWATCH_A_LS_PID,		/* u32: owner */
-	TCPWATCH_A_LS_COMM,		/* string: owner */
+	TCPWATCH_A_LS_PID,		/* u32: owner; absent unless admin */
+	TCPWATCH_A_LS_COMM,		/* string: owner; absent unless admin */
 	TCPWATCH_A_LS_COOKIE,		/* u64: listener's socket cookie */
 	TCPWATCH_A_LS_SYNACK_RETRANS,	/* u64: SYN-ACKs retransmitted */
+	TCPWATCH_A_LS_NETNS_COOKIE,	/* u64: the netns' net_cookie */
 	__TCPWATCH_A_LS_MAX
 };
 
@@ -231,7 +247,7 @@ enum tcpwatch_attr_ev {
 	TCPWATCH_A_EV_TS,		/* u64: CLOCK_MONOTONIC ns */
 	TCPWATCH_A_EV_SK,		/* u8: enum tcpwatch_sk_kind */
 	TCPWATCH_A_EV_COOKIE,		/* u64: socket cookie (as ss -e) */
-	TCPWATCH_A_EV_NETNS,		/* u32: netns inode number */
+	TCPWATCH_A_EV_NETNS,		/* u32: netns inode number (reused) */
 	TCPWATCH_A_EV_FAMILY,		/* u8: AF_INET or AF_INET6 */
 	TCPWATCH_A_EV_SADDR,		/* binary: 4 or 16 bytes, network order */
 	TCPWATCH_A_EV_SPORT,		/* u16: host order, 0 if not yet set */
@@ -248,6 +264,7 @@ enum tcpwatch_attr_ev {
 	TCPWATCH_A_EV_BACKLOG,		/* u32: listener sk_max_ack_backlog */
 	TCPWATCH_A_EV_LOST,		/* u64: TCPWATCH_EV_LOST: records lost */
 	TCPWATCH_A_EV_AGE,		/* u64: TCPWATCH_A_SOCKET: ns in state */
+	TCPWATCH_A_EV_NETNS_COOKIE,	/* u64: netns net_cookie (never reused) */
 	__TCPWATCH_A_EV_MAX
 };
 
