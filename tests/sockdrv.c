@@ -174,6 +174,7 @@ static int tcp_socket(const struct addr *a)
 struct listen_opts {
 	int backlog;
 	bool reuseaddr;
+	bool reuseport;
 };
 
 static int do_listen(const struct addr *a, const struct listen_opts *o)
@@ -182,6 +183,8 @@ static int do_listen(const struct addr *a, const struct listen_opts *o)
 
 	if (o->reuseaddr)
 		set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+	if (o->reuseport)
+		set_int_opt(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0)
 		die_errno("bind %s", fmt_sa(&a->ss));
 	if (listen(fd, o->backlog) < 0)
@@ -366,7 +369,7 @@ enum {
 	OPT_REUSEADDR, OPT_CLOSE_FIRST, OPT_WAIT_EOF, OPT_EXPECT_REFUSED,
 	OPT_LINGER0, OPT_SHUTDOWN, OPT_HOLD_MS, OPT_HOLD, OPT_WORKERS, OPT_TIMEOUT_MS,
 	OPT_REPLY, OPT_DEFER_ACCEPT, OPT_BIND_PORT, OPT_KEEPALIVE, OPT_DATA,
-	OPT_WAIT_MS, OPT_USR1_DATA, OPT_EXPECT_INUSE, OPT_FIN_WAIT2,
+	OPT_WAIT_MS, OPT_USR1_DATA, OPT_EXPECT_INUSE, OPT_FIN_WAIT2, OPT_REUSEPORT,
 };
 
 #define COMMON_OPTS { "timeout-ms", required_argument, NULL, OPT_TIMEOUT_MS }
@@ -393,13 +396,17 @@ static void want_args(int argc, int n, const char *usage)
 
 static const char serve_usage[] =
 	"serve ADDR PORT [--backlog N] [--count N] [--no-accept] [--no-close]\n"
-	"      [--reuseaddr] [--linger0] [--close-first] [--reply BYTES]\n"
-	"      [--defer-accept SECS] [--pidfile FILE] [--timeout-ms MS]\n"
+	"      [--reuseaddr] [--reuseport] [--linger0] [--close-first]\n"
+	"      [--reply BYTES] [--defer-accept SECS] [--pidfile FILE]\n"
+	"      [--timeout-ms MS]\n"
 	"  Listen; accept --count connections (default 1, 0 = until killed), read\n"
 	"  each until EOF, then close it (--no-close: keep it in CLOSE_WAIT;\n"
 	"  --reply: write BYTES after the EOF, before closing; --close-first:\n"
 	"  close right after accept(), before the peer does). --defer-accept:\n"
 	"  TCP_DEFER_ACCEPT, a connection is queued only once data arrives.\n"
+	"  --reuseport: SO_REUSEPORT before bind(), so that several servers share\n"
+	"  ADDR:PORT in one reuseport group (net.ipv4.tcp_migrate_req moves a\n"
+	"  closed one's requests to another).\n"
 	"  Prints \"listening ADDR:PORT ...\" once the listener is ready.";
 
 static int serve_main(int argc, char **argv)
@@ -410,6 +417,7 @@ static int serve_main(int argc, char **argv)
 		{ "no-accept", no_argument, NULL, OPT_NO_ACCEPT },
 		{ "no-close", no_argument, NULL, OPT_NO_CLOSE },
 		{ "reuseaddr", no_argument, NULL, OPT_REUSEADDR },
+		{ "reuseport", no_argument, NULL, OPT_REUSEPORT },
 		{ "linger0", no_argument, NULL, OPT_LINGER0 },
 		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 		{ "close-first", no_argument, NULL, OPT_CLOSE_FIRST },
@@ -433,6 +441,7 @@ static int serve_main(int argc, char **argv)
 		case OPT_NO_ACCEPT: no_accept = true; break;
 		case OPT_NO_CLOSE: no_close = true; break;
 		case OPT_REUSEADDR: lo.reuseaddr = true; break;
+		case OPT_REUSEPORT: lo.reuseport = true; break;
 		case OPT_LINGER0: linger0 = true; break;
 		case OPT_PIDFILE: pidfile = optarg; break;
 		case OPT_CLOSE_FIRST: close_first = true; break;
