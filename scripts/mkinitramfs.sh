@@ -10,7 +10,7 @@
 #    release, so it is cached under build/initramfs/, keyed on its inputs;
 #  - a dynamic part, rebuilt every time: /init, the project's artefacts
 #    (tcpwatch.ko, tcpwatch, tcpwatchd, tests/sockdrv, tests/synflood,
-#    tests/nlbad, tests/vm/) and the
+#    tests/nlbad, tests/nlpriv, tests/vm/) and the
 #    command to run.
 #
 # usage: mkinitramfs.sh --kver KVER --out FILE [--compress gzip|zstd|none]
@@ -200,7 +200,7 @@ mkdir -p "$dyn"/{usr/local/bin,etc/tcpwatch-vm,opt/tcpwatch/tests}
 install -m 755 "$TCPWATCH_ROOT/scripts/vm-init.sh" "$dyn/init"
 
 [ -n "$ko" ] && install -m 644 "$ko" "$dyn/opt/tcpwatch/tcpwatch.ko"
-for f in userspace/tcpwatch userspace/tcpwatchd tests/sockdrv tests/synflood tests/nlbad; do
+for f in userspace/tcpwatch userspace/tcpwatchd tests/sockdrv tests/synflood tests/nlbad tests/nlpriv; do
 	[ -x "$TCPWATCH_ROOT/$f" ] || continue
 	add_elf "$dyn" "$TCPWATCH_ROOT/$f" "/usr/local/bin/${f##*/}" "$static_root"
 done
