@@ -161,7 +161,8 @@ join_is() {
 	local -n who=$1
 	local out
 	out=$("${who[@]}" nlpriv join 2>&1)
-	say "join as ${!who}: ${out//$'\n'/; }"
+	out=${out//$'\n'/; }
+	say "join as ${!who}: $out"
 	case $2 in
 	ok) [[ $out == "join ok"* ]] ;;
 	*) [[ $out == "join refused $2 "* ]] ;;
