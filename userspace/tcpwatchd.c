@@ -168,7 +168,7 @@ static int scan_leaks(struct daemon *d, uint64_t leaked[TCPWATCH_NR_STATES])
 	const struct tw_filter f = { .states = LEAK_STATES_DAEMON };
 	struct tw_sockets s = {};
 	size_t i;
-	int ret = query_sockets(&d->req, 0, &s);
+	int ret = query_sockets(&d->req, NULL, &s);
 
 	if (!ret) {
 		leaks_select(&s, &f, d->leak_age_ns);
@@ -199,9 +199,9 @@ static void write_metrics(struct daemon *d)
 	int ret;
 
 	if (d->present) {
-		ret = query_summary(&d->req, 0, &sum);
+		ret = query_summary(&d->req, NULL, &sum);
 		if (!ret)
-			ret = query_listeners(&d->req, 0, &ls);
+			ret = query_listeners(&d->req, NULL, &ls);
 		up = !ret;
 		if (up)
 			d->kernel_lost = sum.events.lost;
@@ -298,7 +298,7 @@ static int attach(struct daemon *d)
 		return 0;
 	}
 	if (ret) {
-		nl_perror(&d->req, PROG, "joining the \"" TCPWATCH_MCGRP_EVENTS "\" group", ret);
+		nl_join_perror(&d->req, PROG, ret);
 		return ret;
 	}
 	d->live.family = d->req.family;
@@ -343,7 +343,7 @@ static void recover(struct daemon *d)
 
 	d->stats.enobufs++;
 	write_metrics(d);
-	ret = query_history(&d->req, 0, history_cb, d);
+	ret = query_history(&d->req, NULL, history_cb, d);
 	if (ret && ret != -ENOENT)
 		nl_perror(&d->req, PROG, "reading the event history", ret);
 }
