@@ -5,7 +5,8 @@
 # project's artefacts, run COMMAND in it, and exit with COMMAND's status.
 #
 # usage: vm-run.sh [--flavour generic|rt] [--timeout SECS] [--log FILE]
-#                  [--out FILE] [--no-build] [--no-module] [--] COMMAND [ARG...]
+#                  [--out FILE] [--no-build] [--no-module] [--smp SPEC]
+#                  [--] COMMAND [ARG...]
 #
 #   --flavour   kernel to boot: generic (default) or rt (PREEMPT_RT)
 #   --timeout   hard limit for the whole run, boot included (default 600)
@@ -18,6 +19,8 @@
 #   --no-module boot without tcpwatch.ko (to work on the rig itself)
 #   --ko FILE   use this prebuilt tcpwatch.ko (e.g. a debug build)
 #   --qemu-arg A  pass A to QEMU (repeatable), e.g. --qemu-arg -icount
+#   --smp SPEC  QEMU's -smp (default 2), e.g. 2,maxcpus=240: 2 CPUs online
+#               and 240 possible (the rest hot-pluggable)
 #
 # Exit status: COMMAND's; 124 when the run timed out; 99 when COMMAND passed
 # but the kernel log shows an Oops/BUG/WARNING/lockdep/stall...; 125 when the
@@ -30,7 +33,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-flavour=generic timeout_s=600 log='' out='' build=1 module=1 prebuilt_ko=''
+flavour=generic timeout_s=600 log='' out='' build=1 module=1 prebuilt_ko='' smp=2
 qemu_args=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -44,7 +47,9 @@ while [ $# -gt 0 ]; do
 	--no-module) module=0; shift ;;
 	--ko) prebuilt_ko=$2; shift 2 ;;
 	--qemu-arg) qemu_args+=("$2"); shift 2 ;;
-	-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--smp) smp=$2; shift 2 ;;
+	--smp=*) smp=${1#*=}; shift ;;
+	-h|--help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) break ;;
@@ -52,6 +57,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || die "no command given (see --help)"
 { [[ $timeout_s =~ ^[0-9]+$ ]] && [ "$timeout_s" -ge 20 ]; } || die "--timeout must be a number of seconds >= 20"
+[[ $smp =~ ^[0-9]+(,[a-z-]+=[0-9]+)*$ ]] || die "--smp must be QEMU's -smp, e.g. 2 or 2,maxcpus=240"
 
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found: run scripts/install-deps.sh"
 
@@ -140,7 +146,7 @@ append+=" softlockup_panic=1 sysctl.kernel.panic_on_rcu_stall=1"
 # ...and show every CPU's stack then, not only the stuck one's.
 append+=" softlockup_all_cpu_backtrace=1"
 
-note "booting $kver (flavour $flavour, timeout ${timeout_s}s)"
+note "booting $kver (flavour $flavour, -smp $smp, timeout ${timeout_s}s)"
 start=$(date +%s)
 # QEMU runs under timeout(1) in the background, so that a signal to this
 # script (Ctrl-C, an outer timeout) ends the VM too instead of orphaning it.
@@ -161,7 +167,7 @@ trap stop_vm INT TERM HUP
 # fifth longer on one thread.
 (
 	timeout -k 10 "$timeout_s" qemu-system-x86_64 \
-		-accel tcg,thread=single -cpu max -smp 2 -m 1024 \
+		-accel tcg,thread=single -cpu max -smp "$smp" -m 1024 \
 		-nographic -no-reboot -nic none -monitor none \
 		-serial stdio -serial "file:$run_dir/ttyS1" \
 		-kernel "$kernel" -initrd "$initrd" -append "$append" "${qemu_args[@]}" \

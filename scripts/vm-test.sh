@@ -4,13 +4,13 @@
 # Run tcpwatch's in-VM test suite (bats, TAP output) in one VM boot.
 #
 # usage: vm-test.sh [--flavour generic|rt] [--timeout SECS] [--tap FILE]
-#                   [--log FILE] [--no-build] [TEST.bats...]
+#                   [--log FILE] [--no-build] [--smp SPEC] [TEST.bats...]
 #
 # TEST.bats are files of tests/vm/ (a path or a bare name; default: all).
 # The TAP stream, free of kernel messages, is written to --tap FILE (default
 # build/vm-test.tap). Prints "vm-test: N passed, N failed" at the end; exits
 # non-zero when a test failed or the VM run failed (kernel log failure,
-# timeout, panic).
+# timeout, panic). --smp is vm-run.sh's (QEMU's -smp, e.g. 2,maxcpus=240).
 set -euo pipefail
 
 # shellcheck source=scripts/lib/common.sh
@@ -25,7 +25,8 @@ while [ $# -gt 0 ]; do
 	--tap) tap=$2; shift 2 ;;
 	--log) run_args+=(--log "$2"); shift 2 ;;
 	--no-build) run_args+=(--no-build); shift ;;
-	-h|--help) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--smp) run_args+=(--smp "$2"); shift 2 ;;
+	-h|--help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) break ;;
