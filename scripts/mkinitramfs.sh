@@ -24,7 +24,7 @@ set -euo pipefail
 # Kernel modules the tests may use, loaded on demand with modprobe inside the
 # VM (their dependencies are added from modules.dep). IPv6, netns, tracefs,
 # kprobes and packet sockets are built into Debian's kernels.
-VM_MODULES=(veth inet_diag tcp_diag udp_diag sch_netem)
+VM_MODULES=(veth inet_diag tcp_diag udp_diag sch_netem dccp_ipv4 dccp_ipv6)
 
 kver='' out='' compress=gzip ko='' cmd='' nonce='' cmd_timeout=0 flavour=''
 while [ $# -gt 0 ]; do

@@ -1105,6 +1105,73 @@ static int mark_main(int argc, char **argv)
 	return 0;
 }
 
+/* ---- DCCP: the other protocol on the inet_csk paths ----------------------- */
+
+#ifndef SOCK_DCCP
+#define SOCK_DCCP 6
+#endif
+#ifndef SOL_DCCP
+#define SOL_DCCP 269
+#endif
+#define DCCP_SOCKOPT_SERVICE 2
+
+static int dccp_socket(const struct addr *a)
+{
+	uint32_t service = htonl(42);	/* both ends must name the same */
+	int fd = socket(a->ss.ss_family, SOCK_DCCP | SOCK_CLOEXEC, IPPROTO_DCCP);
+
+	if (fd < 0)
+		die_errno("socket(SOCK_DCCP) (is dccp_ipv4 loaded?)");
+	if (setsockopt(fd, SOL_DCCP, DCCP_SOCKOPT_SERVICE, &service, sizeof(service)) < 0)
+		die_errno("setsockopt DCCP_SOCKOPT_SERVICE");
+	return fd;
+}
+
+static const char dccp_usage[] =
+	"dccp ADDR PORT [--count N] [--timeout-ms MS]\n"
+	"  N DCCP connections (default 1) to a DCCP listener: connect, accept,\n"
+	"  the client closes, then the server. DCCP shares the request and\n"
+	"  timewait code of TCP (inet_csk_*, inet_twsk_*), which tcpwatch must\n"
+	"  leave alone.";
+
+static int dccp_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "count", required_argument, NULL, OPT_COUNT },
+		COMMON_OPTS, { 0 }
+	};
+	int c, i, count = 1, lfd, cfd, sfd;
+	struct addr a;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == OPT_COUNT)
+			count = parse_num(optarg, "--count", 1, 1000000);
+		else if (!common_opt(c, optarg))
+			usage_error(dccp_usage);
+	}
+	want_args(argc, 2, dccp_usage);
+	parse_addr(argv[optind], argv[optind + 1], &a);
+
+	lfd = dccp_socket(&a);
+	set_int_opt(lfd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+	if (bind(lfd, (const struct sockaddr *)&a.ss, a.len) < 0)
+		die_errno("bind %s", fmt_sa(&a.ss));
+	if (listen(lfd, 16) < 0)
+		die_errno("listen on %s", fmt_sa(&a.ss));
+	step("listening dccp %s", local_name(lfd));
+	for (i = 0; i < count; i++) {
+		cfd = dccp_socket(&a);
+		if (connect(cfd, (const struct sockaddr *)&a.ss, a.len) < 0)
+			die_errno("dccp connect to %s", fmt_sa(&a.ss));
+		sfd = do_accept(lfd, NULL, 0);
+		close(cfd);
+		close(sfd);
+	}
+	close(lfd);
+	step("%d dccp connections done", count);
+	return 0;
+}
+
 /* ---- dispatch ----------------------------------------------------------- */
 
 struct scenario {
@@ -1123,6 +1190,7 @@ static const struct scenario scenarios[] = {
 	{ "bind", bind_main, bind_usage },
 	{ "selfconnect", selfconnect_main, selfconnect_usage },
 	{ "mark", mark_main, mark_usage },
+	{ "dccp", dccp_main, dccp_usage },
 };
 
 static void usage(FILE *f)
