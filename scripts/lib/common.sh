@@ -9,6 +9,9 @@ TCPWATCH_VM_LOCK=${TCPWATCH_VM_LOCK:-/tmp/tcpwatch-vm.lock}
 # What, in a console log, says the kernel failed (vm-init.sh, inside the VM,
 # has its own, longer list for the kernel log of a run that completed).
 TCPWATCH_KERNEL_FAILURES='Oops|BUG:|WARNING:|general protection|detected stall|soft lockup|blocked for more than|Kernel panic|kernel BUG'
+# ...and what the debug kernels add (KASAN, KFENCE and KCSAN reports and
+# "sleeping function called" start with "BUG:", lockdep's with "WARNING:").
+TCPWATCH_KERNEL_FAILURES+='|ODEBUG: .*object type|circular locking|inconsistent lock state|suspicious RCU usage|new suspected memory leak'
 
 die() {
 	echo "${0##*/}: $*" >&2
@@ -19,14 +22,34 @@ note() {
 	echo "${0##*/}: $*" >&2
 }
 
+# debug_kernel_dir FLAVOUR: the build tree of the debug kernel of FLAVOUR
+# (debug: KASAN, lockdep, kmemleak...; debug-kcsan), made by
+# scripts/debug-kernel.sh: the KDIR of its tcpwatch.ko, and its bzImage.
+debug_kernel_dir() {
+	echo "$TCPWATCH_BUILD/debug-kernel/$1"
+}
+
+# is_debug_flavour FLAVOUR: FLAVOUR is a kernel built by debug-kernel.sh
+# (everything built in, no /lib/modules), not one of Debian's.
+is_debug_flavour() {
+	[[ $1 == debug || $1 == debug-* ]]
+}
+
 # select_kernel FLAVOUR: print the newest installed kernel release of that
-# flavour ("generic" or "rt") whose image, modules and headers all exist.
+# flavour ("generic" or "rt") whose image, modules and headers all exist;
+# for a debug flavour, the release of its built tree.
 select_kernel() {
 	local flavour=$1 img kver found=
 
 	case $flavour in
 	generic|rt) ;;
-	*) die "unknown kernel flavour '$flavour' (use generic or rt)" ;;
+	debug|debug-kcsan)
+		kver=$(cat "$(debug_kernel_dir "$flavour")/include/config/kernel.release" 2>/dev/null) ||
+			die "the $flavour kernel is not built (run scripts/debug-kernel.sh --flavour $flavour)"
+		echo "$kver"
+		return 0
+		;;
+	*) die "unknown kernel flavour '$flavour' (use generic, rt, debug or debug-kcsan)" ;;
 	esac
 
 	while read -r img; do
