@@ -27,10 +27,13 @@ counted() {
 	dir=$(tw_tmp)
 	counted >"$dir/before.json"
 	used_before=$(tcpwatch status --json | jq .tracked.used)
+	# the kernel's own record, DCCP only (earlier tests leave tracing off)
 	echo 'protocol == 33' >"$TRACE_EVENT/filter"
 	echo 1 >"$TRACE_EVENT/enable"
 	: >"$TRACEFS/trace"
+	echo 1 >"$TRACEFS/tracing_on"
 	run sockdrv dccp 127.0.0.1 "$PORT" --count "$COUNT"
+	echo 0 >"$TRACEFS/tracing_on"
 	echo 0 >"$TRACE_EVENT/enable"
 	echo 0 >"$TRACE_EVENT/filter"
 	[ "$status" -eq 0 ] || fail "sockdrv dccp failed: $output"
