@@ -43,7 +43,18 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$kver" ] || die "--kver is required"
 [ -n "$out" ] || die "--out is required"
-[ -d "/lib/modules/$kver/kernel" ] || die "no modules for kernel $kver in /lib/modules/$kver"
+# A debug kernel (scripts/debug-kernel.sh) has everything the tests use
+# built in: no modules to add, only its modules.builtin, so that modprobe
+# of a built-in succeeds.
+debug_kdir='' kmeta=/lib/modules/$kver/modules.dep
+if is_debug_flavour "$flavour"; then
+	VM_MODULES=()
+	debug_kdir=$(debug_kernel_dir "$flavour")
+	kmeta=$debug_kdir/modules.builtin
+	[ -s "$kmeta" ] || die "no $kmeta (run scripts/debug-kernel.sh --flavour $flavour)"
+else
+	[ -d "/lib/modules/$kver/kernel" ] || die "no modules for kernel $kver in /lib/modules/$kver"
+fi
 case $compress in gzip|zstd|none) ;; *) die "--compress must be gzip, zstd or none" ;; esac
 [ -z "$ko" ] || [ -f "$ko" ] || die "module '$ko' does not exist"
 
@@ -86,6 +97,7 @@ write_cpio() {
 # module_closure NAME...: print modules.dep paths of NAME and dependencies.
 module_closure() {
 	local dep=/lib/modules/$kver/modules.dep name line
+	[ $# -gt 0 ] || return 0
 	for name in "$@"; do
 		line=$(grep -E "(^|/)${name}\.ko(\.[a-z]+)?:" "$dep") ||
 			die "kernel $kver has no module $name (built in? then drop it from VM_MODULES)"
@@ -100,7 +112,7 @@ static_inputs() {
 	stat -L -c '%n %s %Y' /usr/bin/busybox /usr/bin/bash /usr/bin/jq \
 		"$(command -v ip)" "$(command -v ss)" /usr/bin/kmod /usr/bin/bats \
 		/usr/lib/bats-core/* /usr/libexec/bats-core/* \
-		/lib/x86_64-linux-gnu/libc.so.6 "/lib/modules/$kver/modules.dep"
+		/lib/x86_64-linux-gnu/libc.so.6 "$kmeta"
 	for m in $(module_closure "${VM_MODULES[@]}"); do
 		stat -L -c '%n %s %Y' "/lib/modules/$kver/$m"
 	done
@@ -146,8 +158,9 @@ build_static() {
 		mkdir -p "$root/usr/lib/modules/$kver/$(dirname "$m")"
 		cp "/lib/modules/$kver/$m" "$root/usr/lib/modules/$kver/$m"
 	done
+	mkdir -p "$root/usr/lib/modules/$kver"
 	for m in modules.order modules.builtin modules.builtin.modinfo; do
-		[ -e "/lib/modules/$kver/$m" ] && cp "/lib/modules/$kver/$m" "$root/usr/lib/modules/$kver/"
+		[ -e "${debug_kdir:-/lib/modules/$kver}/$m" ] && cp "${debug_kdir:-/lib/modules/$kver}/$m" "$root/usr/lib/modules/$kver/"
 	done
 	depmod -b "$root/usr" "$kver"
 

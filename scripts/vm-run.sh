@@ -4,12 +4,15 @@
 # Boot Debian's kernel in QEMU (TCG) with a busybox initramfs holding the
 # project's artefacts, run COMMAND in it, and exit with COMMAND's status.
 #
-# usage: vm-run.sh [--flavour generic|rt] [--timeout SECS] [--log FILE]
+# usage: vm-run.sh [--flavour generic|rt|debug|debug-kcsan] [--timeout SECS] [--log FILE]
 #                  [--out FILE] [--no-build] [--no-module] [--smp SPEC]
 #                  [--] COMMAND [ARG...]
 #
-#   --flavour   kernel to boot: generic (default) or rt (PREEMPT_RT)
-#   --timeout   hard limit for the whole run, boot included (default 600)
+#   --flavour   kernel to boot: generic (default) or rt (PREEMPT_RT), or
+#               debug / debug-kcsan: the KASAN+lockdep+kmemleak (or KCSAN)
+#               kernel built by scripts/debug-kernel.sh
+#   --timeout   hard limit for the whole run, boot included (default 600;
+#               1800 on a debug kernel)
 #   --log       keep the console log in FILE (default: build/vm-logs/, kept
 #               only when the run failed)
 #   --out       write COMMAND's own output (stdout and stderr, free of kernel
@@ -35,12 +38,13 @@ set -euo pipefail
 
 flavour=generic timeout_s=600 log='' out='' build=1 module=1 prebuilt_ko='' smp=2
 qemu_args=()
+timeout_given=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--flavour) flavour=$2; shift 2 ;;
 	--flavour=*) flavour=${1#*=}; shift ;;
-	--timeout) timeout_s=$2; shift 2 ;;
-	--timeout=*) timeout_s=${1#*=}; shift ;;
+	--timeout) timeout_s=$2; timeout_given=1; shift 2 ;;
+	--timeout=*) timeout_s=${1#*=}; timeout_given=1; shift ;;
 	--log) log=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--no-build) build=0; shift ;;
@@ -56,6 +60,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ $# -gt 0 ] || die "no command given (see --help)"
+# A debug kernel is several times slower under TCG.
+is_debug_flavour "$flavour" && [ $timeout_given = 0 ] && timeout_s=1800
 { [[ $timeout_s =~ ^[0-9]+$ ]] && [ "$timeout_s" -ge 20 ]; } || die "--timeout must be a number of seconds >= 20"
 [[ $smp =~ ^[0-9]+(,[a-z-]+=[0-9]+)*$ ]] || die "--smp must be QEMU's -smp, e.g. 2 or 2,maxcpus=240"
 
@@ -70,6 +76,11 @@ fi
 
 kver=$(select_kernel "$flavour")
 kernel=/boot/vmlinuz-$kver
+kdir=/lib/modules/$kver/build
+if is_debug_flavour "$flavour"; then
+	kdir=$(debug_kernel_dir "$flavour")
+	kernel=$kdir/arch/x86/boot/bzImage
+fi
 [ -r "$kernel" ] || die "cannot read $kernel"
 
 # The module is built out of tree per kernel release, so generic and rt
@@ -90,7 +101,7 @@ elif [ -e "$TCPWATCH_ROOT/kmod/Makefile" ]; then
 			--exclude='.tmp_versions' --exclude='*.d' \
 			"$TCPWATCH_ROOT/kmod/" "$kbuild/"
 		note "building tcpwatch.ko for $kver"
-		make -s -C "$kbuild" KDIR="/lib/modules/$kver/build" >&2 ||
+		make -s -C "$kbuild" KDIR="$kdir" >&2 ||
 			die "building the module for $kver failed"
 	fi
 	[ -f "$kbuild/tcpwatch.ko" ] || die "no $kbuild/tcpwatch.ko after building the module"
@@ -145,6 +156,9 @@ append+=" rcupdate.rcu_cpu_stall_timeout=60 watchdog_thresh=20"
 append+=" softlockup_panic=1 sysctl.kernel.panic_on_rcu_stall=1"
 # ...and show every CPU's stack then, not only the stuck one's.
 append+=" softlockup_all_cpu_backtrace=1"
+# A debug kernel reports every KASAN error, not only the first, and has
+# kmemleak on (vm-init.sh scans at the end).
+is_debug_flavour "$flavour" && append+=" kasan_multi_shot kmemleak=on"
 
 note "booting $kver (flavour $flavour, -smp $smp, timeout ${timeout_s}s)"
 start=$(date +%s)

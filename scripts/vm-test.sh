@@ -3,7 +3,7 @@
 #
 # Run tcpwatch's in-VM test suite (bats, TAP output) in one VM boot.
 #
-# usage: vm-test.sh [--flavour generic|rt] [--timeout SECS] [--tap FILE]
+# usage: vm-test.sh [--flavour generic|rt|debug|debug-kcsan] [--timeout SECS] [--tap FILE]
 #                   [--log FILE] [--no-build] [--smp SPEC] [TEST.bats...]
 #
 # TEST.bats are files of tests/vm/ (a path or a bare name; default: all).
@@ -16,7 +16,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-flavour=generic timeout_s=1500 tap='' run_args=()
+flavour=generic timeout_s='' tap='' run_args=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--flavour) flavour=$2; shift 2 ;;
@@ -47,6 +47,13 @@ else
 	done
 fi
 [ ${#files[@]} -gt 0 ] || die "no test files in tests/vm/"
+
+# The default limit; a debug kernel (KASAN, lockdep...) is about four times
+# slower under TCG (tests/vm/README.md has the timings).
+if [ -z "$timeout_s" ]; then
+	timeout_s=1500
+	is_debug_flavour "$flavour" && timeout_s=6000
+fi
 
 mkdir -p "$TCPWATCH_BUILD"
 tap=${tap:-$TCPWATCH_BUILD/vm-test.tap}
