@@ -31,6 +31,13 @@ check:
 	$(MAKE) deps FLAVOUR=$(CHECK_FLAVOUR)
 	scripts/run-checks.sh --flavour $(CHECK_FLAVOUR)
 
+# The debug-kernel lane (opt-in): a KASAN+lockdep+kmemleak kernel built from
+# Debian's linux-source-6.1 (cached under build/debug-kernel/), the planted-
+# bug proof, then the VM suite on it. DEBUG_TESTS="40-churn 60-reload" names
+# a subset; DEBUG_KCSAN=1 adds the KCSAN kernel.
+check-debug: deps
+	scripts/check-debug.sh $(if $(DEBUG_KCSAN),--kcsan) $(DEBUG_TESTS)
+
 demo: deps
 	scripts/demo.sh --flavour $(FLAVOUR)
 
@@ -50,4 +57,4 @@ clean:
 	$(MAKE) -C tests clean
 	rm -rf build
 
-.PHONY: all deps module module-debug userspace tests check demo bench style install clean
+.PHONY: all deps module module-debug userspace tests check check-debug demo bench style install clean
