@@ -53,7 +53,7 @@ while [ $# -gt 0 ]; do
 	--qemu-arg) qemu_args+=("$2"); shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--smp=*) smp=${1#*=}; shift ;;
-	-h|--help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) break ;;
