@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
 	--log) run_args+=(--log "$2"); shift 2 ;;
 	--no-build) run_args+=(--no-build); shift ;;
 	--smp) run_args+=(--smp "$2"); shift 2 ;;
-	-h|--help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) break ;;
