@@ -161,7 +161,12 @@ int tw_kp_syn_recv_sock(struct kprobe *kp, struct pt_regs *regs)
 	struct request_sock *req = (struct request_sock *)regs_get_kernel_argument(regs, 2);
 	struct tw_child_hint *hint = this_cpu_ptr(&child_hint);
 
-	hint->cookie = atomic64_read(&req->__req_common.skc_cookie);
+	/*
+	 * A SYN-cookie or TFO request was never hashed, so nobody gave it a
+	 * cookie: give it one now, which inet_csk_clone_lock() copies into
+	 * the child right after its birth, as ss -e will show it.
+	 */
+	hint->cookie = tw_sock_cookie(req_to_sk(req));
 	hint->listener_cookie = atomic64_read(&sk->sk_cookie);
 	return tw_kp_listener_arg0(kp, regs);
 }
