@@ -349,11 +349,9 @@ ss_cookies() {
 		| "child <- :\($peer): ss cookie \($cookie), tcpwatch SYN_RECV->ESTABLISHED cookie(s) \($got)"') ||
 		fail "jq failed on $dir/ev.json"
 	[ -z "$bad" ] || fail "$bad"
-	# ...and its birth no other connection's: every birth's cookie, where
-	# known, is one of the children's, and no two births share one. (A
-	# cookie child's birth has cookie 0, unknown: its request was never
-	# hashed nor given a cookie, so clone time has none to copy; the child
-	# gets its own at its next transition, checked above.)
+	# ...and its birth its own: the births' cookies are the children's, one
+	# each (a cookie child's request, never hashed, gets its cookie at
+	# tcp_v4_syn_recv_sock(), which the clone copies).
 	[ "$(wc -l <"$dir/births.json")" = "$total" ] ||
 		fail "$(wc -l <"$dir/births.json") LISTEN->SYN_RECV events on :$port, expected $total: $(cat "$dir/births.json")"
 	peer=$(sed -n 's/^connected 0 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$(bg_out c1)")
@@ -362,7 +360,7 @@ ss_cookies() {
 		fail "the child made through a request (<- :$peer, ss cookie ${cookie:-none}) has no birth with its cookie: $(cat "$dir/births.json")"
 	bad=$(jq -r -s --rawfile ss "$dir/ss.txt" '
 		($ss | split("\n") | map(select(. != "") | split(" ")[1] | tonumber)) as $mine
-		| (map(.cookie) | map(select(. != 0))) as $c
+		| map(.cookie) as $c
 		| ($c | group_by(.)[] | select(length > 1) | "cookie \(.[0]) on \(length) births"),
 		  ($c[] | select(. as $x | $mine | index($x) | not) | "birth cookie \(.) is no child of :'"$port"'")' \
 		"$dir/births.json")
