@@ -375,6 +375,12 @@ void nl_perror(const struct nl *nl, const char *prog, const char *what, int err)
 		fprintf(stderr, "%s: module not loaded (no generic netlink family \"%s\"); "
 			"load it with: insmod kmod/tcpwatch.ko\n", prog, TCPWATCH_GENL_NAME);
 		return;
+	case -EPROTONOSUPPORT:
+		if (extack)
+			break;
+		/* netlink_dump_start() while the module is going away. */
+		fprintf(stderr, "%s: module not loaded (tcpwatch is being unloaded)\n", prog);
+		return;
 	case -EPERM:
 	case -EACCES:
 		/* The kernel's message says whose capability, where. */

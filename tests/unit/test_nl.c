@@ -211,6 +211,8 @@ static void test_messages(void)
 	expect_stderr(say_sockets, NULL, -ENOENT, "tcpwatch: module not loaded (no generic "
 		      "netlink family \"tcpwatch\"); load it with: insmod kmod/tcpwatch.ko\n",
 		      "ENOENT without one is the missing module");
+	expect_stderr(say_sockets, NULL, -EPROTONOSUPPORT, "tcpwatch: module not loaded "
+		      "(tcpwatch is being unloaded)\n", "a dump refused while the module goes");
 	expect_stderr(say_join, NULL, -EPERM, "tcpwatch: joining the events group needs "
 		      "CAP_NET_ADMIN (Operation not permitted)\n", "joining the group refused");
 	expect_stderr(say_join, NULL, -ENOBUFS, "tcpwatch: joining the \"events\" group: No "
