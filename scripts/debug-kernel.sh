@@ -114,7 +114,7 @@ while read -r name value; do
 	n) grep -qE "^$name=" "$obj/.config" || continue ;;
 	*) grep -qxF "$name=$value" "$obj/.config" && continue ;;
 	esac
-	note "$name: wanted $value, olddefconfig gave '$(grep -E "^(# )?$name[= ]" "$obj/.config" || echo unset)'"
+	note "$name: wanted $value, olddefconfig gave '$(grep -E "^(# )?${name}[= ]" "$obj/.config" || echo unset)'"
 	bad=1
 done < <(fragment_lines "${fragments[@]}")
 [ $bad = 0 ] || die "the config does not hold what ${fragments[*]##*/} asks for"
