@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	build-essential pkg-config libmnl-dev
 	linux-image-amd64 linux-headers-amd64
-	qemu-system-x86 busybox-static bats cpio kmod iproute2 rsync jq
+	qemu-system-x86 busybox-static bats cpio kmod iproute2 rsync jq dwarves
 )
 [ "${WITH_RT:-0}" = 1 ] && packages+=(linux-image-rt-amd64 linux-headers-rt-amd64)
 
