@@ -68,14 +68,6 @@ static bool tw_is_tcp(const struct sock *listener)
 	return listener->sk_protocol == IPPROTO_TCP;
 }
 
-static void tw_req_hint_set(const struct request_sock *req, u8 reason)
-{
-	struct tw_req_hint *hint = this_cpu_ptr(&req_hint);
-
-	hint->req = req;
-	hint->reason = reason;
-}
-
 /* Once: a SYN-cookie or TFO child made later must not get this cookie. */
 u64 tw_request_cookie_of_child(const struct sock *child)
 {
@@ -144,14 +136,15 @@ int tw_kp_send_synack(struct kprobe *kp, struct pt_regs *regs)
 
 int tw_kp_check_req(struct kprobe *kp, struct pt_regs *regs)
 {
-	struct request_sock *req = (struct request_sock *)regs_get_kernel_argument(regs, 2);
+	struct tw_req_hint *hint = this_cpu_ptr(&req_hint);
 
 	/*
 	 * If this segment ends the request, it is by a reset: the peer's RST,
 	 * or ours for a bad segment or a full accept queue with
 	 * tcp_abort_on_overflow.
 	 */
-	tw_req_hint_set(req, TCPWATCH_REASON_RESET);
+	hint->req = (struct request_sock *)regs_get_kernel_argument(regs, 2);
+	hint->reason = TCPWATCH_REASON_RESET;
 	return 0;
 }
 
