@@ -66,20 +66,6 @@ say() {
 	echo "#   $*" >&3
 }
 
-# wait_until DESCRIPTION SECS COMMAND...: wait_for bounded by the clock, not
-# by a count of tries: a try here is a connection and a few jq runs, which
-# take about half a second under TCG, so 300 tries would take minutes.
-wait_until() {
-	local what=$1 secs=$2 end=$((SECONDS + $2))
-	shift 2
-	while [ "$SECONDS" -lt "$end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	"$@" >/dev/null 2>&1 && return 0
-	fail "timed out after ${secs}s waiting for $what"
-}
-
 netns_inode() {
 	stat -L -c %i "$1"
 }

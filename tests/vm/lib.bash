@@ -47,6 +47,20 @@ wait_for() {
 	fail "timed out after ${secs}s waiting for $what"
 }
 
+# wait_until DESCRIPTION SECS COMMAND...: wait_for bounded by the clock, not
+# by a count of tries, for a COMMAND that itself takes a good part of a
+# second under TCG (a connection and a few jq runs).
+wait_until() {
+	local what=$1 secs=$2 end=$((SECONDS + $2))
+	shift 2
+	while [ "$SECONDS" -lt "$end" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	"$@" >/dev/null 2>&1 && return 0
+	fail "timed out after ${secs}s waiting for $what"
+}
+
 # wait_for_line FILE REGEX [SECS]: until a line of FILE matches REGEX.
 wait_for_line() {
 	wait_for "a line matching '$2' in ${1##*/}" "${3:-20}" grep -qE -- "$2" "$1"
