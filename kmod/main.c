@@ -66,7 +66,6 @@ err_nl:
 err_hooks:
 	tw_stats_exit();
 err_stats:
-	rcu_barrier();
 	tw_track_exit();
 err_track:
 	tw_ring_exit();
@@ -81,7 +80,6 @@ static void __exit tw_exit(void)
 	tw_nl_exit();
 	tw_hooks_exit();
 	tw_stats_exit();
-	rcu_barrier();		/* tracked entries freed by call_rcu() */
 	tw_track_exit();
 	tw_ring_exit();
 	pr_info("unloaded\n");

@@ -9,10 +9,24 @@
  * Why not rhashtable: its bucket lock is taken with local_bh_disable(), and
  * kprobe handlers that fire through int3 run with interrupts disabled, where
  * local_bh_enable() warns and may run softirqs (seen in the VM as a WARNING in
- * __local_bh_enable_ip() followed by a crash). A raw spinlock taken with
- * interrupts saved is correct in every context a probe runs in, RT included.
+ * __local_bh_enable_ip() followed by a crash).
+ *
+ * The int3 handlers are NMI context as far as lockdep and RCU know
+ * (exc_int3() enters with irqentry_nmi_enter()), which shapes both the bucket
+ * lock and the free path:
+ *  - lockdep cannot check a lock taken both in and out of NMI context (on
+ *    the debug kernel it reported "inconsistent {INITIAL USE} -> {IN-NMI}
+ *    usage" on the raw spinlock this table had). The lock is an
+ *    arch_spinlock_t, as in kernel/trace/: it is held with interrupts off
+ *    around a few list operations that call nothing a probe is on, so it can
+ *    never be re-entered on its own CPU.
+ *  - call_rcu() is not NMI-safe. A removed entry goes on a lock-free list
+ *    and an irq_work hands it to call_rcu() from interrupt context; it is
+ *    back on the free stack one grace period later.
  */
 #include <linux/hash.h>
+#include <linux/irq_work.h>
+#include <linux/llist.h>
 #include <linux/log2.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
@@ -33,15 +47,34 @@ static atomic64_t failed = ATOMIC64_INIT(0);
 
 struct tw_bucket {
 	struct hlist_head head;
-	raw_spinlock_t lock;
+	arch_spinlock_t lock;	/* writers of @head; readers use RCU */
 };
 
 static struct tw_bucket *buckets;
 static unsigned int bucket_bits;
 
+/* Removed entries, waiting for tw_track_retire() to start their grace period. */
+static LLIST_HEAD(retired);
+static struct irq_work retire_work;
+
 static struct tw_bucket *tw_bucket_of(const void *key)
 {
 	return &buckets[hash_ptr(key, bucket_bits)];
+}
+
+static unsigned long tw_bucket_lock(struct tw_bucket *b)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	arch_spin_lock(&b->lock);
+	return flags;
+}
+
+static void tw_bucket_unlock(struct tw_bucket *b, unsigned long flags)
+{
+	arch_spin_unlock(&b->lock);
+	local_irq_restore(flags);
 }
 
 static void free_push(struct tw_track *t)
@@ -68,6 +101,20 @@ static struct tw_track *free_pop(void)
 	return t;
 }
 
+static void tw_track_free_rcu(struct rcu_head *head)
+{
+	free_push(container_of(head, struct tw_track, rcu));
+}
+
+/* irq_work: interrupt context, where call_rcu() may be called. */
+static void tw_track_retire(struct irq_work *work)
+{
+	struct tw_track *t, *next;
+
+	llist_for_each_entry_safe(t, next, llist_del_all(&retired), retire)
+		call_rcu(&t->rcu, tw_track_free_rcu);
+}
+
 int tw_track_init(unsigned int max)
 {
 	unsigned int i;
@@ -89,14 +136,17 @@ int tw_track_init(unsigned int max)
 	}
 	for (i = 0; i < 1U << bucket_bits; i++) {
 		INIT_HLIST_HEAD(&buckets[i].head);
-		raw_spin_lock_init(&buckets[i].lock);
+		buckets[i].lock = (arch_spinlock_t)__ARCH_SPIN_LOCK_UNLOCKED;
 	}
+	init_irq_work(&retire_work, tw_track_retire);
 	return 0;
 }
 
 void tw_track_exit(void)
 {
-	/* Callers have unhooked every probe and waited for call_rcu()s. */
+	/* Callers have unhooked every probe: nothing is removed any more. */
+	irq_work_sync(&retire_work);
+	rcu_barrier();		/* tw_track_free_rcu() */
 	vfree(buckets);
 	buckets = NULL;
 	vfree(pool);
@@ -145,9 +195,9 @@ static struct tw_track *tw_track_insert(const struct sock_common *skc, u8 kind, 
 	atomic64_set(&t->syncookies, 0);
 	atomic64_set(&t->synack_retrans, 0);
 	b = tw_bucket_of(key);
-	raw_spin_lock_irqsave(&b->lock, flags);
+	flags = tw_bucket_lock(b);
 	if (unlikely(tw_track_lookup(key))) {
-		raw_spin_unlock_irqrestore(&b->lock, flags);
+		tw_bucket_unlock(b, flags);
 		if (count_exists)
 			atomic64_inc(&failed);
 		free_push(t);
@@ -160,7 +210,7 @@ static struct tw_track *tw_track_insert(const struct sock_common *skc, u8 kind, 
 	 */
 	smp_store_release(&t->gen, t->gen + 1);
 	hlist_add_head_rcu(&t->node, &b->head);
-	raw_spin_unlock_irqrestore(&b->lock, flags);
+	tw_bucket_unlock(b, flags);
 	atomic_inc(&used);
 	return t;
 }
@@ -175,27 +225,23 @@ struct tw_track *tw_track_add_new(const struct sock_common *skc, u8 kind, u8 sta
 	return tw_track_insert(skc, kind, state, false);
 }
 
-static void tw_track_free_rcu(struct rcu_head *head)
-{
-	free_push(container_of(head, struct tw_track, rcu));
-}
-
 void tw_track_del(struct tw_track *t)
 {
 	struct tw_bucket *b = tw_bucket_of(t->key);
 	unsigned long flags;
 
-	raw_spin_lock_irqsave(&b->lock, flags);
+	flags = tw_bucket_lock(b);
 	if (hlist_unhashed(&t->node)) {
-		raw_spin_unlock_irqrestore(&b->lock, flags);
+		tw_bucket_unlock(b, flags);
 		return;		/* someone else removed it */
 	}
 	hlist_del_init_rcu(&t->node);
 	/* Even: free; a reader's snapshot that began before fails. */
 	smp_store_release(&t->gen, t->gen + 1);
-	raw_spin_unlock_irqrestore(&b->lock, flags);
+	tw_bucket_unlock(b, flags);
 	atomic_dec(&used);
-	call_rcu(&t->rcu, tw_track_free_rcu);
+	if (llist_add(&t->retire, &retired))
+		irq_work_queue(&retire_work);
 }
 
 bool tw_track_claim_end(struct tw_track *t)

@@ -3,6 +3,7 @@
 #define _TCPWATCH_TRACK_H
 
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 
@@ -39,6 +40,7 @@ struct tw_track {
 	atomic64_t syn_drops;		/* SYNs dropped for other reasons */
 	atomic64_t syncookies;		/* SYN cookies sent */
 	atomic64_t synack_retrans;	/* SYN-ACKs retransmitted */
+	struct llist_node retire;	/* removed, before call_rcu() */
 	struct rcu_head rcu;
 	u32 next_free;			/* pool free list, index + 1 */
 };
