@@ -24,7 +24,12 @@
  *
  * An account is written only on its own CPU with interrupts off, or, for
  * an offline CPU, under cpus_read_lock(); readers use its seqcount (the
- * drain worker's "did it grow" peek needs none). Its netns is dereferenced
+ * drain worker's "did it grow" peek needs none). Its writers use the raw_
+ * seqcount calls, which lockdep does not follow: a probe that fires through
+ * int3 is NMI context to lockdep, which reports any lock class used both
+ * in and out of NMI ("inconsistent {INITIAL USE} -> {IN-NMI} usage" on the
+ * debug kernel), and a write section, with interrupts off and nothing
+ * probed inside, can never be re-entered on its CPU. Its netns is dereferenced
  * under RCU: tw_overflows_forget_dying() clears the accounts of a dying
  * netns and waits for a grace period before ipv4 frees its counters.
  */
@@ -183,7 +188,7 @@ static void tw_account_open(const struct sock *sk, bool lone_overflows)
 	local_irq_save(flags);
 	cpu = smp_processor_id();
 	a = this_cpu_ptr(&listen_account);
-	write_seqcount_begin(&a->seq);
+	raw_write_seqcount_begin(&a->seq);
 	tw_account_settle(a, cpu);
 	/* Never open one in a dying netns: tw_overflows_forget_dying() ran. */
 	if (likely(tw_stats_of(net))) {
@@ -198,7 +203,7 @@ static void tw_account_open(const struct sock *sk, bool lone_overflows)
 		a->net = NULL;
 		a->sk = NULL;
 	}
-	write_seqcount_end(&a->seq);
+	raw_write_seqcount_end(&a->seq);
 	local_irq_restore(flags);
 }
 
@@ -322,9 +327,9 @@ static void tw_overflows_settle_local(void *unused)
 
 	if (!a->net || !tw_account_whole(a, cpu))
 		return;
-	write_seqcount_begin(&a->seq);
+	raw_write_seqcount_begin(&a->seq);
 	tw_account_settle(a, cpu);
-	write_seqcount_end(&a->seq);
+	raw_write_seqcount_end(&a->seq);
 }
 
 /* The drain worker is single-threaded: one mask is enough. */
@@ -358,12 +363,12 @@ void tw_overflows_poll(void)
 static void tw_account_forget_dying(struct tw_listen_account *a, unsigned int cpu)
 {
 	if (a->net && !tw_stats_of(a->net)) {
-		write_seqcount_begin(&a->seq);
+		raw_write_seqcount_begin(&a->seq);
 		tw_account_settle(a, cpu);
 		a->net = NULL;
 		a->sk = NULL;
 		a->cookie = 0;
-		write_seqcount_end(&a->seq);
+		raw_write_seqcount_end(&a->seq);
 	}
 }
 
