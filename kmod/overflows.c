@@ -61,7 +61,12 @@ static const int tw_mib_item[TW_NR_MIBS] = {
 
 struct tw_listen_account {
 	seqcount_t seq;
-	struct net *net;		/* NULL: none open */
+	/*
+	 * NULL: none open. Written only by tw_account_net()'s owners; other
+	 * CPUs compare it (rcu_access_pointer()) or, to read the netns'
+	 * counters, rcu_dereference() it: see tw_overflows_forget_dying().
+	 */
+	struct net __rcu *net;
 	const struct sock *sk;		/* the listener; read only while tracked */
 	u64 cookie;			/* ... and its cookie: tells a reused address */
 	unsigned long base[TW_NR_MIBS];	/* this CPU's counters at the last settle */
@@ -125,37 +130,52 @@ static void tw_listener_event(const struct sock *sk, u8 type, const struct tw_tr
 		.syn_queue = inet_csk_reqsk_queue_len(sk),
 		.accept_queue = READ_ONCE(sk->sk_ack_backlog),
 		.inherit = t,
-		.cookie = t->cookie,
+		.cookie = READ_ONCE(t->cookie),
 	};
 
 	tw_observe_event(&tr, type);
 }
 
-/* The tracking entry of @a's listener, if it is still that listener. */
+/*
+ * The tracking entry of @a's listener, if it is still that listener. Its
+ * cookie is read without the entry's seq: it is one aligned word, and a
+ * probe on another CPU may set it (tw_observe()) while this compares.
+ */
 static struct tw_track *tw_account_listener(const struct tw_listen_account *a)
 {
 	struct tw_track *t = tw_track_lookup(a->sk);
 
-	return t && a->cookie && t->cookie == a->cookie ? t : NULL;
+	return t && a->cookie && READ_ONCE(t->cookie) == a->cookie ? t : NULL;
+}
+
+/*
+ * @a's netns, for one of its writers: code on @a's own CPU with interrupts
+ * off (a probe, an IPI), or tw_overflows_forget_dying() for an offline CPU,
+ * also with interrupts off. Nothing else writes it, so they need no RCU.
+ */
+static struct net *tw_account_net(const struct tw_listen_account *a)
+{
+	return rcu_dereference_protected(a->net, irqs_disabled());
 }
 
 /* Move what @a's listener did on @cpu since the last settle into the counters. */
 static void tw_account_settle(struct tw_listen_account *a, unsigned int cpu)
 {
+	struct net *net = tw_account_net(a);
 	unsigned long now[TW_NR_MIBS];
 	struct tw_listen_counts grew = {};
 	struct tw_stats __percpu *stats;
 	struct tw_stats *s;
 	struct tw_track *t;
 
-	if (!a->net)
+	if (!net)
 		return;
-	tw_growth_add(a->net, cpu, a->base, now, &grew);
+	tw_growth_add(net, cpu, a->base, now, &grew);
 	memcpy(a->base, now, sizeof(now));
 	if (likely(!(grew.overflows | grew.syn_drops | grew.syncookies)))
 		return;
 	/* Its own, also while dying: they are folded once its accounts are closed. */
-	stats = tw_stats_own(a->net);
+	stats = tw_stats_own(net);
 
 	s = per_cpu_ptr(stats, cpu);
 	WRITE_ONCE(s->overflows, s->overflows + grew.overflows);
@@ -193,14 +213,14 @@ static void tw_account_open(const struct sock *sk, bool lone_overflows)
 	/* Never open one in a dying netns: tw_overflows_forget_dying() ran. */
 	if (likely(tw_stats_of(net))) {
 		/* Settling an account of the same netns left its base at now. */
-		if (a->net != net)
+		if (rcu_access_pointer(a->net) != net)
 			tw_mib_read(net, cpu, a->base);
-		a->net = net;
+		rcu_assign_pointer(a->net, net);
 		a->sk = sk;
 		a->cookie = atomic64_read(&sk->sk_cookie);
 		a->lone_overflows = lone_overflows;
 	} else {
-		a->net = NULL;
+		RCU_INIT_POINTER(a->net, NULL);
 		a->sk = NULL;
 	}
 	raw_write_seqcount_end(&a->seq);
@@ -253,7 +273,7 @@ void tw_overflows_add_cpu(const struct net *net, const struct tw_stats *s,
 		 * @net is alive: the caller found its stats listed. NULL: the
 		 * namespaces that are gone, with no account open.
 		 */
-		if (net && READ_ONCE(a->net) == net)
+		if (net && rcu_access_pointer(a->net) == net)
 			tw_growth_add(net, cpu, a->base, now, &c);
 	} while (read_seqcount_retry(&a->seq, seq));
 
@@ -276,6 +296,7 @@ static void tw_track_counts(const struct tw_track *t, struct tw_listen_counts *c
 void tw_overflows_of(const struct tw_track *t, struct tw_listen_counts *out)
 {
 	const struct sock *sk = t->key;
+	u64 cookie = READ_ONCE(t->cookie);	/* as in tw_account_listener() */
 	struct tw_listen_counts before, after;
 	unsigned long now[TW_NR_MIBS];
 	unsigned int cpu, seq, tries = 0;
@@ -291,9 +312,9 @@ void tw_overflows_of(const struct tw_track *t, struct tw_listen_counts *out)
 			do {
 				seq = read_seqcount_begin(&a->seq);
 				memset(&grew, 0, sizeof(grew));
-				if (READ_ONCE(a->sk) == sk && t->cookie &&
-				    a->cookie == t->cookie &&
-				    READ_ONCE(a->net) == sock_net(sk))
+				if (READ_ONCE(a->sk) == sk && cookie &&
+				    a->cookie == cookie &&
+				    rcu_access_pointer(a->net) == sock_net(sk))
 					tw_growth_add(sock_net(sk), cpu, a->base, now, &grew);
 			} while (read_seqcount_retry(&a->seq, seq));
 			tw_counts_add(out, &grew);
@@ -314,7 +335,7 @@ static bool tw_account_whole(const struct tw_listen_account *a, unsigned int cpu
 {
 	unsigned long now[TW_NR_MIBS];
 
-	tw_mib_read(a->net, cpu, now);
+	tw_mib_read(tw_account_net(a), cpu, now);
 	return a->lone_overflows ||
 	       now[TW_MIB_OVERFLOWS] - a->base[TW_MIB_OVERFLOWS] <=
 	       now[TW_MIB_DROPS] - a->base[TW_MIB_DROPS];
@@ -325,7 +346,7 @@ static void tw_overflows_settle_local(void *unused)
 	struct tw_listen_account *a = this_cpu_ptr(&listen_account);
 	unsigned int cpu = smp_processor_id();
 
-	if (!a->net || !tw_account_whole(a, cpu))
+	if (!rcu_access_pointer(a->net) || !tw_account_whole(a, cpu))
 		return;
 	raw_write_seqcount_begin(&a->seq);
 	tw_account_settle(a, cpu);
@@ -344,7 +365,7 @@ void tw_overflows_poll(void)
 	rcu_read_lock();
 	for_each_online_cpu(cpu) {
 		const struct tw_listen_account *a = per_cpu_ptr(&listen_account, cpu);
-		const struct net *net = READ_ONCE(a->net);
+		const struct net *net = rcu_dereference(a->net);
 		struct tw_listen_counts grew = {};
 
 		if (!net)
@@ -362,10 +383,12 @@ void tw_overflows_poll(void)
 /* Settle and close @a, an account of @cpu, if it is of a dying netns. */
 static void tw_account_forget_dying(struct tw_listen_account *a, unsigned int cpu)
 {
-	if (a->net && !tw_stats_of(a->net)) {
+	const struct net *net = tw_account_net(a);
+
+	if (net && !tw_stats_of(net)) {
 		raw_write_seqcount_begin(&a->seq);
 		tw_account_settle(a, cpu);
-		a->net = NULL;
+		RCU_INIT_POINTER(a->net, NULL);
 		a->sk = NULL;
 		a->cookie = 0;
 		raw_write_seqcount_end(&a->seq);
@@ -380,9 +403,14 @@ static void tw_overflows_forget_local(void *unused)
 /* Whether @cpu's account is of a dying netns; no new one can be opened. */
 static bool tw_account_dying(int cpu, void *unused)
 {
-	const struct net *net = READ_ONCE(per_cpu_ptr(&listen_account, cpu)->net);
+	const struct net *net;
+	bool dying;
 
-	return net && !tw_stats_of(net);
+	rcu_read_lock();
+	net = rcu_dereference(per_cpu_ptr(&listen_account, cpu)->net);
+	dying = net && !tw_stats_of(net);
+	rcu_read_unlock();
+	return dying;
 }
 
 /*
