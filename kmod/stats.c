@@ -20,7 +20,7 @@ unsigned int tw_net_id;
  * dying namespace's sockets are in no namespace a reader can look at.
  */
 struct tw_stats __percpu *tw_departed;
-static struct tw_stats tw_folded;		/* under tw_nets_lock */
+static struct tw_stats tw_folded;
 
 /*
  * Every namespace's stats, listed here until they are folded: readers walk
@@ -28,6 +28,10 @@ static struct tw_stats tw_folded;		/* under tw_nets_lock */
  * its stats are folded.
  */
 static LIST_HEAD(tw_nets);
+/*
+ * Protects tw_nets and tw_folded, so that a reader summing every namespace
+ * sees each one's counts exactly once: listed, or folded, never both.
+ */
 static DEFINE_MUTEX(tw_nets_lock);
 
 static int __net_init tw_net_init(struct net *net)
@@ -37,7 +41,8 @@ static int __net_init tw_net_init(struct net *net)
 	twn->alloc = alloc_percpu(struct tw_stats);
 	if (!twn->alloc)
 		return -ENOMEM;
-	twn->stats = twn->alloc;
+	/* Probes read it locklessly (tw_stats_of()). */
+	WRITE_ONCE(twn->stats, twn->alloc);
 	twn->net = net;
 	mutex_lock(&tw_nets_lock);
 	list_add_tail(&twn->node, &tw_nets);
@@ -174,6 +179,7 @@ static void tw_stats_add(const struct net *net, struct tw_stats __percpu *stats,
 
 static void tw_folded_add(struct tw_summary *sum)
 {
+	lockdep_assert_held(&tw_nets_lock);
 	tw_summary_add(sum, &tw_folded);
 	sum->overflows += tw_folded.overflows;
 	sum->syn_drops += tw_folded.syn_drops;

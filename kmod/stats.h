@@ -27,10 +27,18 @@ struct tw_stats {
 };
 
 struct tw_pernet {
-	struct tw_stats __percpu *stats;	/* NULL once the netns is dying */
+	/*
+	 * NULL once the netns is dying. RCU in all but name: probes load it
+	 * with READ_ONCE() in their RCU read-side section (preemption off);
+	 * pre_exit clears it and cleanup_net()'s synchronize_rcu() passes
+	 * before exit_batch folds and frees @alloc. It cannot be __rcu as
+	 * well as __percpu (one address space per pointer for sparse), so
+	 * the rcu_*() accessors, which check __rcu, cannot be used on it.
+	 */
+	struct tw_stats __percpu *stats;
 	struct tw_stats __percpu *alloc;	/* what exit_batch folds, frees */
 	struct net *net;
-	struct list_head node;			/* in stats.c's list of them */
+	struct list_head node;			/* in tw_nets, under tw_nets_lock */
 };
 
 /* The sum over CPUs (and namespaces) that readers report. */
