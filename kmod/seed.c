@@ -61,10 +61,17 @@ struct tw_track *tw_seed_enter(const struct sock_common *skc, u8 kind, u8 state)
 	return t;
 }
 
-static void tw_seed_one(struct sock *sk)
+/*
+ * Under @lock, the lock of the hash bucket @sk was found in: unhashing takes
+ * it, so @sk is not freed or reused as another socket (TCP's caches are
+ * SLAB_TYPESAFE_BY_RCU) while it is read. A state change may still race
+ * with the walk; see the top of this file.
+ */
+static void tw_seed_one(struct sock *sk, spinlock_t *lock)
 {
 	u8 kind = TCPWATCH_SK_FULL, state = sk->sk_state;
 
+	lockdep_assert_held(lock);
 	/* Without the lifecycle kprobes nobody would see these end. */
 	if ((state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV) && !tw_lifecycle)
 		return;
@@ -81,21 +88,28 @@ static void tw_seed_one(struct sock *sk)
 	rcu_read_unlock();
 }
 
+/* One bucket of lhash2 or of an ehash, and the lock that guards its chain. */
+static void tw_seed_chain(struct hlist_nulls_head *chain, spinlock_t *lock)
+{
+	struct hlist_nulls_node *node;
+	struct sock *sk;
+
+	if (hlist_nulls_empty(chain))
+		return;
+	spin_lock_bh(lock);
+	sk_nulls_for_each(sk, node, chain)
+		tw_seed_one(sk, lock);
+	spin_unlock_bh(lock);
+}
+
 static void tw_seed_listeners(struct inet_hashinfo *hinfo)
 {
 	unsigned int i;
 
 	for (i = 0; i <= hinfo->lhash2_mask; i++) {
 		struct inet_listen_hashbucket *ilb = &hinfo->lhash2[i];
-		struct hlist_nulls_node *node;
-		struct sock *sk;
 
-		if (hlist_nulls_empty(&ilb->nulls_head))
-			continue;
-		spin_lock_bh(&ilb->lock);
-		sk_nulls_for_each(sk, node, &ilb->nulls_head)
-			tw_seed_one(sk);
-		spin_unlock_bh(&ilb->lock);
+		tw_seed_chain(&ilb->nulls_head, &ilb->lock);
 		cond_resched();
 	}
 }
@@ -105,17 +119,7 @@ static void tw_seed_ehash(struct inet_hashinfo *hinfo)
 	unsigned int i;
 
 	for (i = 0; i <= hinfo->ehash_mask; i++) {
-		struct inet_ehash_bucket *head = &hinfo->ehash[i];
-		spinlock_t *lock = inet_ehash_lockp(hinfo, i);
-		struct hlist_nulls_node *node;
-		struct sock *sk;
-
-		if (hlist_nulls_empty(&head->chain))
-			continue;
-		spin_lock_bh(lock);
-		sk_nulls_for_each(sk, node, &head->chain)
-			tw_seed_one(sk);
-		spin_unlock_bh(lock);
+		tw_seed_chain(&hinfo->ehash[i].chain, inet_ehash_lockp(hinfo, i));
 		if (!(i & 1023))
 			cond_resched();
 	}
