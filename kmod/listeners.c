@@ -20,9 +20,13 @@
 #include "overflows.h"
 #include "stats.h"
 
+/*
+ * On a copy or on the live entry (tw_listener_read_queues()), whose state a
+ * probe on another CPU may change meanwhile; its kind is fixed for its life.
+ */
 static bool tw_is_listener(const struct tw_track *t)
 {
-	return t->kind == TCPWATCH_SK_FULL && t->state == TCP_LISTEN;
+	return t->kind == TCPWATCH_SK_FULL && READ_ONCE(t->state) == TCP_LISTEN;
 }
 
 static void tw_listener_read_queues(const struct tw_track *t, void *arg)

@@ -47,7 +47,8 @@ static atomic64_t failed = ATOMIC64_INIT(0);
 
 struct tw_bucket {
 	struct hlist_head head;
-	arch_spinlock_t lock;	/* writers of @head; readers use RCU */
+	/* Writers of @head, and the gen change that goes with each; readers use RCU. */
+	arch_spinlock_t lock;
 };
 
 static struct tw_bucket *buckets;
@@ -82,7 +83,8 @@ static void free_push(struct tw_track *t)
 	u64 old = READ_ONCE(free_head), new;
 
 	do {
-		t->next_free = (u32)old;
+		/* A racing free_pop() may read it, and then fail its cmpxchg. */
+		WRITE_ONCE(t->next_free, (u32)old);
 		new = ((old >> 32) + 1) << 32 | (u32)(t - pool + 1);
 	} while (!try_cmpxchg64(&free_head, &old, new));
 }

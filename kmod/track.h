@@ -13,28 +13,35 @@ struct sock_common;
  * What tcpwatch remembers about one live socket (full, request or timewait):
  * when it entered its state and who owns it. Keyed by the kernel object's
  * address, which never leaves the module.
+ *
+ * Entries are found under RCU (the bucket's hlist) and also read by index
+ * from the pool, so no lock covers their fields; each says how it is shared:
+ * identity is set before the entry is published (@gen), probes update the
+ * rest between tw_track_write_begin() and _end() for readers' copies, and
+ * what other CPUs read or change outside that is marked (READ_ONCE(),
+ * cmpxchg, atomics).
  */
 struct tw_track {
 	struct hlist_node node;		/* in its hash bucket */
 	const void *key;		/* struct sock / request_sock / tw sock */
-	u64 cookie;
+	u64 cookie;			/* overflows.c compares it outside @seq */
 	u64 since_ns;			/* entered @state at this time */
 	u32 gen;			/* odd while in use; see tw_track_snapshot_live() */
 	u32 seq;			/* odd while a probe updates the fields below */
 	u32 netns;			/* inode number, for people */
 	u64 netns_cookie;		/* net_cookie: the netns' identity */
 	u32 pid;
-	u8 state;
+	u8 state;			/* also READ_ONCE() outside @seq */
 	u8 kind;			/* enum tcpwatch_sk_kind */
 	u8 family;
-	bool ended;			/* a tombstone; see tw_track_end() */
+	bool ended;			/* a tombstone; xchg, see tw_track_claim_end() */
 	char comm[TASK_COMM_LEN];
 	u8 saddr[16];
 	u8 daddr[16];
 	u16 sport;
 	u16 dport;
 	/* Listener accounting (kind full, state LISTEN), from any CPU. */
-	u32 syn_queue_peak;
+	u32 syn_queue_peak;		/* cmpxchg: tw_track_raise_peak() */
 	u32 accept_queue_peak;
 	atomic64_t overflows;		/* accept queue full: ListenOverflows */
 	atomic64_t syn_drops;		/* SYNs dropped for other reasons */
@@ -42,7 +49,7 @@ struct tw_track {
 	atomic64_t synack_retrans;	/* SYN-ACKs retransmitted */
 	struct llist_node retire;	/* removed, before call_rcu() */
 	struct rcu_head rcu;
-	u32 next_free;			/* pool free list, index + 1 */
+	u32 next_free;			/* pool free stack, index + 1; see free_pop() */
 };
 
 /*
