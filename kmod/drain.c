@@ -42,10 +42,13 @@ static struct tw_record *tw_drain_slot(void)
 static void tw_drain_mark_lost(unsigned int cpu, u64 first, u64 count)
 {
 	struct tw_record *rec;
+	struct tw_ring *ring;
 
 	if (!count)
 		return;
-	per_cpu_ptr(tw_rings, cpu)->lost += count;
+	ring = per_cpu_ptr(tw_rings, cpu);
+	/* Only this worker writes it; status reads it from any CPU. */
+	WRITE_ONCE(ring->lost, ring->lost + count);
 	rec = tw_drain_slot();
 	memset(rec, 0, sizeof(*rec));
 	rec->commit = first + 1;

@@ -51,8 +51,13 @@ struct tw_record {
 struct tw_ring {
 	local_t head;			/* next position; a record's seq */
 	struct tw_record *slots;
-	u64 cursor;			/* drain worker: next position to send */
-	u64 lost;			/* drain worker: overwritten before sent */
+	/*
+	 * The drain worker's own (one delayed work, never concurrent with
+	 * itself): no lock. @lost is also read by status and GET_CPUS from
+	 * any CPU, so it is written with WRITE_ONCE().
+	 */
+	u64 cursor;			/* next position to send */
+	u64 lost;			/* overwritten before sent */
 };
 
 extern struct tw_ring __percpu *tw_rings;
