@@ -63,17 +63,25 @@ static struct tw_bucket *tw_bucket_of(const void *key)
 	return &buckets[hash_ptr(key, bucket_bits)];
 }
 
+/*
+ * Lockdep cannot see this lock (see above); sparse's context checking at
+ * least proves that every path that takes it lets it go.
+ */
 static unsigned long tw_bucket_lock(struct tw_bucket *b)
+	__acquires(&b->lock)
 {
 	unsigned long flags;
 
 	local_irq_save(flags);
 	arch_spin_lock(&b->lock);
+	__acquire(&b->lock);
 	return flags;
 }
 
 static void tw_bucket_unlock(struct tw_bucket *b, unsigned long flags)
+	__releases(&b->lock)
 {
+	__release(&b->lock);
 	arch_spin_unlock(&b->lock);
 	local_irq_restore(flags);
 }
