@@ -5,7 +5,8 @@
 # bench.c and the pr_debug() lines to what the plain build compiles), with
 # the kernel's own CHECKFLAGS: address spaces (__rcu, __percpu, __user),
 # endianness (__be16...) and lock context (__acquires...). Fails on any
-# warning or error located in a file of the module.
+# warning or error located in a file of the module (the compiler's too:
+# they look alike, and the module builds without any).
 #
 # The module is copied to a scratch directory and built there with C=2
 # (check every file): the tree's own objects are left as they are, and a
@@ -40,7 +41,7 @@ fi
 ours=$(grep -E "^$scratch/[^:]+:[0-9]+:[0-9]+: " "$log" | sed "s|$scratch/|kmod/|" || true)
 if grep -qE '^kmod/[^:]+:[0-9]+:[0-9]+: (warning|error):' <<<"$ours"; then
 	echo "$ours" >&2
-	echo "check-sparse: $(grep -cE ': (warning|error):' <<<"$ours") sparse warning(s) in kmod/" >&2
+	echo "check-sparse: $(grep -cE ': (warning|error):' <<<"$ours") warning(s) in kmod/" >&2
 	exit 1
 fi
 theirs=$(grep -cE ': (warning|error):' "$log" || true)
