@@ -55,42 +55,61 @@ static void tw_find_tracepoint(struct tracepoint *tp, void *priv)
 struct tw_kprobe {
 	const char *symbol;
 	kprobe_pre_handler_t pre;
+	const char *loses;	/* what status says is missing without it */
 	bool optional;		/* in code a kernel may leave out (MPTCP) */
 	struct kprobe kp;
 	bool attached;
 };
 
-#define TW_KPROBE(sym, handler) { .symbol = sym, .pre = handler }
-#define TW_KPROBE_OPTIONAL(sym, handler) \
-	{ .symbol = sym, .pre = handler, .optional = true }
+#define TW_KPROBE(sym, handler, what) \
+	{ .symbol = sym, .pre = handler, .loses = what }
+#define TW_KPROBE_OPTIONAL(sym, handler, what) \
+	{ .symbol = sym, .pre = handler, .loses = what, .optional = true }
+
+#define TW_LOSES_REQ_BIRTH	"request sockets: their births (SYN_RECV), dwell, owner, SYN queue depth"
+#define TW_LOSES_REQ_FREE	"request entries freed without an end stay tracked until unload"
+#define TW_LOSES_LISTENER	"per-listener drops and accept queue overflows"
+#define TW_LOSES_CHILD		"per-listener overflows; cookies of children of SYN-cookie and TFO requests"
+#define TW_LOSES_GRAFT		"owners of accepted connections (the accepting process)"
 
 static struct tw_kprobe tw_kprobes[] = {
-	TW_KPROBE("tcp_v4_send_synack", tw_kp_send_synack),
-	TW_KPROBE("tcp_v6_send_synack", tw_kp_send_synack),
-	TW_KPROBE("tcp_check_req", tw_kp_check_req),
-	TW_KPROBE("inet_csk_complete_hashdance", tw_kp_complete_hashdance),
-	TW_KPROBE("__inet_csk_reqsk_queue_drop", tw_kp_reqsk_queue_drop),
-	TW_KPROBE("tcp_rtx_synack", tw_kp_rtx_syn_ack),
-	TW_KPROBE("tcp_v4_reqsk_destructor", tw_kp_reqsk_destructor),
-	TW_KPROBE("tcp_v6_reqsk_destructor", tw_kp_reqsk_destructor),
-	TW_KPROBE("inet_twsk_hashdance", tw_kp_twsk_hashdance),
-	TW_KPROBE("__inet_twsk_schedule", tw_kp_twsk_schedule),
-	TW_KPROBE("tw_timer_handler", tw_kp_tw_timer_handler),
-	TW_KPROBE("tcp_timewait_state_process", tw_kp_timewait_state_process),
-	TW_KPROBE("inet_twsk_put", tw_kp_twsk_put),
-	TW_KPROBE("inet_twsk_deschedule_put", tw_kp_twsk_deschedule_put),
-	TW_KPROBE("inet_twsk_kill", tw_kp_twsk_kill),
-	TW_KPROBE("tcp_v4_conn_request", tw_kp_listener_arg0),
-	TW_KPROBE("tcp_v6_conn_request", tw_kp_listener_arg0),
-	TW_KPROBE("tcp_conn_request", tw_kp_tcp_conn_request),
-	TW_KPROBE_OPTIONAL("subflow_v4_conn_request", tw_kp_listener_arg0),
-	TW_KPROBE_OPTIONAL("subflow_v6_conn_request", tw_kp_listener_arg0),
-	TW_KPROBE("tcp_v4_syn_recv_sock", tw_kp_syn_recv_sock),
-	TW_KPROBE("tcp_v6_syn_recv_sock", tw_kp_syn_recv_sock),
-	TW_KPROBE("tcp_req_err", tw_kp_req_err),
-	TW_KPROBE("tcp_get_syncookie_mss", tw_kp_get_syncookie_mss),
-	TW_KPROBE("security_sock_graft", tw_kp_sock_graft),
-	TW_KPROBE_OPTIONAL("mptcp_sock_graft", tw_kp_sock_graft),
+	TW_KPROBE("tcp_v4_send_synack", tw_kp_send_synack, "IPv4 " TW_LOSES_REQ_BIRTH),
+	TW_KPROBE("tcp_v6_send_synack", tw_kp_send_synack, "IPv6 " TW_LOSES_REQ_BIRTH),
+	TW_KPROBE("tcp_check_req", tw_kp_check_req,
+		  "the reason of request ends by a reset (reported as dropped)"),
+	TW_KPROBE("inet_csk_complete_hashdance", tw_kp_complete_hashdance,
+		  "request ends by the final ACK (accepted), accept queue depth"),
+	TW_KPROBE("__inet_csk_reqsk_queue_drop", tw_kp_reqsk_queue_drop,
+		  "request ends by timeout, reset or drop"),
+	TW_KPROBE("tcp_rtx_synack", tw_kp_rtx_syn_ack, "per-listener SYN-ACK retransmits"),
+	TW_KPROBE("tcp_v4_reqsk_destructor", tw_kp_reqsk_destructor, "IPv4 " TW_LOSES_REQ_FREE),
+	TW_KPROBE("tcp_v6_reqsk_destructor", tw_kp_reqsk_destructor, "IPv6 " TW_LOSES_REQ_FREE),
+	TW_KPROBE("inet_twsk_hashdance", tw_kp_twsk_hashdance,
+		  "timewait sockets: their births, dwell and owner"),
+	TW_KPROBE("__inet_twsk_schedule", tw_kp_twsk_schedule,
+		  "timewait sockets' FIN_WAIT2 -> TIME_WAIT"),
+	TW_KPROBE("tw_timer_handler", tw_kp_tw_timer_handler,
+		  "the reason of timewait ends by their timer (expired)"),
+	TW_KPROBE("tcp_timewait_state_process", tw_kp_timewait_state_process,
+		  "the reason of timewait ends by a segment (reset, reused 4-tuple)"),
+	TW_KPROBE("inet_twsk_put", tw_kp_twsk_put,
+		  "the reason of timewait ends may be stale (a hint is not cleared)"),
+	TW_KPROBE("inet_twsk_deschedule_put", tw_kp_twsk_deschedule_put,
+		  "timewait ends by a segment or a namespace purge"),
+	TW_KPROBE("inet_twsk_kill", tw_kp_twsk_kill, "timewait ends"),
+	TW_KPROBE("tcp_v4_conn_request", tw_kp_listener_arg0, "IPv4 " TW_LOSES_LISTENER),
+	TW_KPROBE("tcp_v6_conn_request", tw_kp_listener_arg0, "IPv6 " TW_LOSES_LISTENER),
+	TW_KPROBE("tcp_conn_request", tw_kp_tcp_conn_request, TW_LOSES_LISTENER),
+	TW_KPROBE_OPTIONAL("subflow_v4_conn_request", tw_kp_listener_arg0,
+			   "MPTCP IPv4 " TW_LOSES_LISTENER),
+	TW_KPROBE_OPTIONAL("subflow_v6_conn_request", tw_kp_listener_arg0,
+			   "MPTCP IPv6 " TW_LOSES_LISTENER),
+	TW_KPROBE("tcp_v4_syn_recv_sock", tw_kp_syn_recv_sock, "IPv4 " TW_LOSES_CHILD),
+	TW_KPROBE("tcp_v6_syn_recv_sock", tw_kp_syn_recv_sock, "IPv6 " TW_LOSES_CHILD),
+	TW_KPROBE("tcp_req_err", tw_kp_req_err, "per-listener drops of requests by ICMP errors"),
+	TW_KPROBE("tcp_get_syncookie_mss", tw_kp_get_syncookie_mss, "per-listener SYN cookies"),
+	TW_KPROBE("security_sock_graft", tw_kp_sock_graft, TW_LOSES_GRAFT),
+	TW_KPROBE_OPTIONAL("mptcp_sock_graft", tw_kp_sock_graft, "MPTCP " TW_LOSES_GRAFT),
 };
 
 /*
@@ -111,9 +130,22 @@ static int tw_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 	return container_of(kp, struct tw_kprobe, kp)->pre(kp, regs);
 }
 
+/*
+ * Test only: the kprobe meant for this function goes to a symbol no kernel
+ * has, as on a kernel without the function, to test what status says then.
+ */
+static char *test_missing_probe;
+module_param(test_missing_probe, charp, 0444);
+MODULE_PARM_DESC(test_missing_probe,
+		 "Test only: attach the probe on this kernel function to a symbol that does not exist");
+
+#define TW_NO_SUCH_SYMBOL	"tcpwatch_test_no_such_symbol"
+
 static int tw_kprobe_attach(struct tw_kprobe *p)
 {
 	p->kp.symbol_name = p->symbol;
+	if (test_missing_probe && !strcmp(p->symbol, test_missing_probe))
+		p->kp.symbol_name = TW_NO_SUCH_SYMBOL;
 	p->kp.pre_handler = tw_kprobe_pre;
 	p->kp.offset = TW_KPROBE_OFFSET;
 	return register_kprobe(&p->kp);
@@ -150,6 +182,16 @@ static bool tw_kprobe_attached(kprobe_pre_handler_t pre)
 	return found;
 }
 
+static bool tw_kprobe_named(const char *symbol)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tw_kprobes); i++)
+		if (!strcmp(tw_kprobes[i].symbol, symbol))
+			return true;
+	return false;
+}
+
 static u64 tw_kprobe_missed(const struct tw_kprobe *p)
 {
 	return p->kp.nmissed;
@@ -160,6 +202,11 @@ int tw_hooks_init(void)
 	unsigned int i;
 	int err;
 
+	if (test_missing_probe && !tw_kprobe_named(test_missing_probe)) {
+		pr_err("invalid test_missing_probe=%s: not a function tcpwatch probes\n",
+		       test_missing_probe);
+		return -EINVAL;
+	}
 	for_each_kernel_tracepoint(tw_find_tracepoint, NULL);
 	if (!set_state_tp) {
 		pr_err("tracepoint sock:%s not found\n", TW_CORE_TRACEPOINT);
@@ -171,8 +218,8 @@ int tw_hooks_init(void)
 		if (err == -ENOENT && tw_kprobes[i].optional)
 			pr_debug("no %s in this kernel\n", tw_kprobes[i].symbol);
 		else if (err)
-			pr_warn("cannot probe %s (%d): what it shows will be missing\n",
-				tw_kprobes[i].symbol, err);
+			pr_warn("cannot probe %s (%d): missing %s\n",
+				tw_kprobes[i].symbol, err, tw_kprobes[i].loses);
 	}
 	tw_requests_reaped = tw_kprobe_attached(tw_kp_reqsk_destructor);
 	err = tracepoint_probe_register(set_state_tp, tw_probe_set_state, NULL);
@@ -203,19 +250,21 @@ void tw_hooks_exit(void)
 	set_state_tp = NULL;
 }
 
-bool tw_hook_info(unsigned int i, const char **name, bool *attached, u64 *missed)
+bool tw_hook_info(unsigned int i, struct tw_hook_info *info)
 {
 	if (i == 0) {
-		*name = "sock:" TW_CORE_TRACEPOINT;
-		*attached = set_state_tp;
-		*missed = 0;
+		info->name = "sock:" TW_CORE_TRACEPOINT;
+		info->loses = "every state change of full sockets";
+		info->attached = set_state_tp;
+		info->missed = 0;
 		return true;
 	}
 	if (--i >= ARRAY_SIZE(tw_kprobes))
 		return false;
-	*name = tw_kprobes[i].symbol;
-	*attached = tw_kprobes[i].attached;
-	*missed = tw_kprobe_missed(&tw_kprobes[i]);
+	info->name = tw_kprobes[i].symbol;
+	info->loses = tw_kprobes[i].loses;
+	info->attached = tw_kprobes[i].attached;
+	info->missed = tw_kprobe_missed(&tw_kprobes[i]);
 	return true;
 }
 

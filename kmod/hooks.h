@@ -12,8 +12,15 @@ int tw_hooks_init(void);
 /* Detach all and wait until no handler runs any more. */
 void tw_hooks_exit(void);
 
-/* For status: probe @i's name, whether attached, and misses; false past the end. */
-bool tw_hook_info(unsigned int i, const char **name, bool *attached, u64 *missed);
+struct tw_hook_info {
+	const char *name;	/* tracepoint or kernel function */
+	const char *loses;	/* what is missing while it is not attached */
+	bool attached;
+	u64 missed;		/* kprobe nmissed */
+};
+
+/* For status: probe @i, filled into @info; false past the end. */
+bool tw_hook_info(unsigned int i, struct tw_hook_info *info);
 /* Events lost by probes (kprobe nmissed), summed. */
 u64 tw_hooks_missed(void);
 

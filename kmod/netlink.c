@@ -117,6 +117,25 @@ static bool tw_record_visible(const struct net *net, const struct tw_record *rec
 	       rec->netns_cookie == net->net_cookie;
 }
 
+/* Records no listener got because a message could not be allocated. */
+static atomic64_t tw_unsent = ATOMIC64_INIT(0);
+
+u64 tw_nl_unsent(void)
+{
+	return atomic64_read(&tw_unsent);
+}
+
+/* What is left of @recs from @i for @net, when it cannot be sent. */
+static void tw_count_unsent(struct net *net, const struct tw_record *recs,
+			    unsigned int i, unsigned int n)
+{
+	unsigned int unsent = 0;
+
+	for (; i < n; i++)
+		unsent += tw_record_visible(net, &recs[i]);
+	atomic64_add(unsent, &tw_unsent);
+}
+
 static void tw_send_to_net(struct net *net, const struct tw_record *recs,
 			   unsigned int n)
 {
@@ -130,8 +149,10 @@ static void tw_send_to_net(struct net *net, const struct tw_record *recs,
 		}
 		if (!skb) {
 			skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-			if (!skb)
+			if (!skb) {
+				tw_count_unsent(net, recs, i, n);
 				return;
+			}
 		}
 		if (!tw_put_event(skb, 0, 0, 0, &recs[i])) {
 			i++;
@@ -304,7 +325,8 @@ static int tw_put_events_totals(struct sk_buff *skb, u64 written, u64 lost)
 
 	if (!nest ||
 	    tw_put_u64(skb, TCPWATCH_A_EVS_WRITTEN, written, TCPWATCH_A_EVS_PAD) ||
-	    tw_put_u64(skb, TCPWATCH_A_EVS_LOST, lost, TCPWATCH_A_EVS_PAD))
+	    tw_put_u64(skb, TCPWATCH_A_EVS_LOST, lost, TCPWATCH_A_EVS_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_EVS_UNSENT, tw_nl_unsent(), TCPWATCH_A_EVS_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -367,9 +389,8 @@ static int tw_cmd_get_summary(struct sk_buff *skb, struct genl_info *info)
 static int tw_fill_status(struct sk_buff *skb, void *arg)
 {
 	struct nlattr *nest, *item;
-	u64 written, lost, missed;
-	const char *name;
-	bool attached;
+	struct tw_hook_info probe;
+	u64 written, lost;
 	unsigned int i;
 
 	if (nla_put_string(skb, TCPWATCH_A_VERSION, TCPWATCH_VERSION) ||
@@ -383,11 +404,13 @@ static int tw_fill_status(struct sk_buff *skb, void *arg)
 	nest = nla_nest_start(skb, TCPWATCH_A_PROBES);
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = 0; tw_hook_info(i, &name, &attached, &missed); i++) {
+	for (i = 0; tw_hook_info(i, &probe); i++) {
 		item = nla_nest_start(skb, TCPWATCH_A_PROBE);
-		if (!item || nla_put_string(skb, TCPWATCH_A_PROBE_NAME, name) ||
-		    nla_put_u8(skb, TCPWATCH_A_PROBE_ATTACHED, attached) ||
-		    tw_put_u64(skb, TCPWATCH_A_PROBE_MISSED, missed, TCPWATCH_A_PROBE_PAD))
+		if (!item || nla_put_string(skb, TCPWATCH_A_PROBE_NAME, probe.name) ||
+		    nla_put_u8(skb, TCPWATCH_A_PROBE_ATTACHED, probe.attached) ||
+		    tw_put_u64(skb, TCPWATCH_A_PROBE_MISSED, probe.missed,
+			       TCPWATCH_A_PROBE_PAD) ||
+		    nla_put_string(skb, TCPWATCH_A_PROBE_LOSES, probe.loses))
 			return -EMSGSIZE;
 		nla_nest_end(skb, item);
 	}
@@ -409,7 +432,7 @@ static int tw_require_admin(const struct sk_buff *skb, struct netlink_ext_ack *e
 static int tw_cmd_get_status(struct sk_buff *skb, struct genl_info *info)
 {
 	return tw_require_admin(skb, info->extack) ?:
-	       tw_reply(info, TCPWATCH_CMD_GET_STATUS, NLMSG_GOODSIZE,
+	       tw_reply(info, TCPWATCH_CMD_GET_STATUS, 16 * 1024,
 			tw_fill_status, NULL);
 }
 

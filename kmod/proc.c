@@ -15,6 +15,7 @@
 #include <net/tcp_states.h>
 
 #include "listeners.h"
+#include "netlink.h"
 #include "proc.h"
 #include "states.h"
 #include "stats.h"
@@ -104,8 +105,8 @@ static int tw_summary_show(struct seq_file *m, void *v)
 	seq_printf(m, "\nlistener totals: overflows %llu syn_drops %llu syncookies %llu synack_retrans %llu\n",
 		   sum->overflows, sum->syn_drops, sum->syncookies, sum->synack_retrans);
 	tw_show_listeners(m, &view);
-	seq_printf(m, "\nevents: written %llu lost %llu\n", sum->events_written,
-		   sum->events_lost);
+	seq_printf(m, "\nevents: written %llu lost %llu unsent %llu\n", sum->events_written,
+		   sum->events_lost, tw_nl_unsent());
 	kvfree(sum);
 	return 0;
 }

@@ -44,6 +44,7 @@ void status_print_json(FILE *f, const struct tw_status *st)
 		json_string(&j, "name", st->probes[i].name);
 		json_bool(&j, "attached", st->probes[i].attached);
 		json_u64(&j, "missed", st->probes[i].missed);
+		json_string(&j, "loses", st->probes[i].loses);
 		json_object_end(&j);
 	}
 	json_array_end(&j);
@@ -69,6 +70,10 @@ static void human_probes(FILE *f, const struct tw_status *st)
 	for (i = 0; i < st->n_probes; i++)
 		fprintf(f, "%-44s %-8s %20" PRIu64 "\n", st->probes[i].name,
 			st->probes[i].attached ? "yes" : "NO", st->probes[i].missed);
+	for (i = 0; i < st->n_probes; i++)
+		if (!st->probes[i].attached)
+			fprintf(f, "missing: %s (no probe on %s)\n",
+				st->probes[i].loses, st->probes[i].name);
 }
 
 static void human_cpus(FILE *f, const struct tw_status *st)
@@ -97,7 +102,8 @@ void status_print_human(FILE *f, const struct tw_status *st)
 	human_probes(f, st);
 	human_cpus(f, st);
 	fprintf(f, "\nevents           written %" PRIu64 ", lost %" PRIu64
-		" (ring full and probe misses)\n", st->events.written, st->events.lost);
+		" (ring full and probe misses), unsent %" PRIu64 " (no memory)\n",
+		st->events.written, st->events.lost, st->events.unsent);
 }
 
 static int status_run(bool json)

@@ -241,8 +241,8 @@ void summary_print_human(FILE *f, const struct tw_summary *sum,
 		sum->listen.syn_drops, sum->listen.syncookies, sum->listen.synack_retrans);
 	listeners_print_human(f, ls, false);
 	human_dwell(f, sum);
-	fprintf(f, "\nEVENTS     written %" PRIu64 "  lost %" PRIu64 "\n",
-		sum->events.written, sum->events.lost);
+	fprintf(f, "\nEVENTS     written %" PRIu64 "  lost %" PRIu64 "  unsent %" PRIu64 "\n",
+		sum->events.written, sum->events.lost, sum->events.unsent);
 }
 
 /* --- command ------------------------------------------------------------ */

@@ -27,6 +27,7 @@ void json_evcounts(struct json *j, const struct tw_evcounts *evs)
 	json_object_begin(j, "events");
 	json_u64(j, "written", evs->written);
 	json_u64(j, "lost", evs->lost);
+	json_u64(j, "unsent", evs->unsent);
 	json_object_end(j);
 }
 

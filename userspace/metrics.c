@@ -78,6 +78,8 @@ static const struct {
 	  "Events the module wrote to its rings.", SUM_U64(events.written) },
 	{ "tcpwatch_events_lost_total", "counter",
 	  "Events the module lost (ring full, probe misses).", SUM_U64(events.lost) },
+	{ "tcpwatch_events_unsent_total", "counter",
+	  "Events the module could not send: no memory for a message.", SUM_U64(events.unsent) },
 };
 
 static void metrics_totals(FILE *f, const struct tw_summary *sum)

@@ -75,12 +75,14 @@ static const policy_t tw_policy[TCPWATCH_A_TW_MAX + 1] = {
 static const policy_t evs_policy[TCPWATCH_A_EVS_MAX + 1] = {
 	[TCPWATCH_A_EVS_WRITTEN] = MNL_TYPE_U64,
 	[TCPWATCH_A_EVS_LOST]	 = MNL_TYPE_U64,
+	[TCPWATCH_A_EVS_UNSENT]	 = MNL_TYPE_U64,
 };
 
 static const policy_t probe_policy[TCPWATCH_A_PROBE_MAX + 1] = {
 	[TCPWATCH_A_PROBE_NAME]		= MNL_TYPE_UNSPEC,
 	[TCPWATCH_A_PROBE_ATTACHED]	= MNL_TYPE_U8,
 	[TCPWATCH_A_PROBE_MISSED]	= MNL_TYPE_U64,
+	[TCPWATCH_A_PROBE_LOSES]	= MNL_TYPE_UNSPEC,
 };
 
 static const policy_t cpu_policy[TCPWATCH_A_CPU_MAX + 1] = {
@@ -410,6 +412,7 @@ static int parse_evcounts(const struct nlattr *nest, struct tw_evcounts *evs)
 		return ret;
 	evs->written = get_u64(tb[TCPWATCH_A_EVS_WRITTEN]);
 	evs->lost = get_u64(tb[TCPWATCH_A_EVS_LOST]);
+	evs->unsent = get_u64(tb[TCPWATCH_A_EVS_UNSENT]);
 	return 0;
 }
 
@@ -481,6 +484,7 @@ static int parse_probe(const struct nlattr *nest, void *data)
 	get_string(tb[TCPWATCH_A_PROBE_NAME], p->name, sizeof(p->name));
 	p->attached = get_u8(tb[TCPWATCH_A_PROBE_ATTACHED]);
 	p->missed = get_u64(tb[TCPWATCH_A_PROBE_MISSED]);
+	get_string(tb[TCPWATCH_A_PROBE_LOSES], p->loses, sizeof(p->loses));
 	return 0;
 }
 

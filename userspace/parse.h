@@ -80,7 +80,8 @@ struct tw_end {
 
 struct tw_evcounts {
 	uint64_t written;
-	uint64_t lost;
+	uint64_t lost;		/* ring full, probe misses */
+	uint64_t unsent;	/* the module had no memory for a message */
 };
 
 struct tw_summary {
@@ -129,6 +130,7 @@ struct tw_probe {
 	char name[TW_NAME_LEN];
 	bool attached;
 	uint64_t missed;
+	char loses[2 * TW_NAME_LEN];	/* what is missing while not attached */
 };
 
 struct tw_cpu {

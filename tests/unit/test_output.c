@@ -137,6 +137,7 @@ static struct tw_summary *sample_summary(void)
 	sum.listen.syncookies = 7;
 	sum.listen.synack_retrans = 8;
 	sum.events.written = 1000;
+	sum.events.unsent = 7;
 	sum.events.lost = 2;
 	sum.dwell_present = 1u << TCPWATCH_SYN_SENT;
 	sum.dwell[TCPWATCH_SYN_SENT][16] = 99;	/* 65.5us..131us */
@@ -177,7 +178,7 @@ static void test_summary_out(void)
 		     "\"addr\":\"0.0.0.0\",\"port\":80,\"syn_queue\":1,\"syn_queue_peak\":9,"
 		     "\"accept_queue\":2,\"accept_queue_peak\":129,\"backlog\":128,"
 		     "\"overflows\":5,\"syn_drops\":6,\"syncookies\":0,\"synack_retrans\":0,") &&
-	      strstr(out, "\"events\":{\"written\":1000,\"lost\":2}}\n"),
+	      strstr(out, "\"events\":{\"written\":1000,\"lost\":2,\"unsent\":7}}\n"),
 	      "summary json: timewait, listeners, events");
 	CHECK(strstr(out, "\"dwell\":{\"SYN_SENT\":{\"samples\":100,\"p50_ns\":131072,"),
 	      "summary json: dwell quantiles");
@@ -220,12 +221,12 @@ static void test_summary_out(void)
 
 static void test_status_out(void)
 {
-	struct tw_probe probes[] = { { "sock:inet_sock_set_state", true, 0 },
-				     { "kprobe:tcp_check_req", false, 3 } };
+	struct tw_probe probes[] = { { "sock:inet_sock_set_state", true, 0, "every state change" },
+				     { "kprobe:tcp_check_req", false, 3, "a \"reset\"\nreason" } };
 	struct tw_cpu cpus[] = { { 0, 500, 0 }, { 1, 501, 1 } };
 	struct tw_status st = {
 		.version = "0.1.0", .ring_size = 4096, .track_max = 65536, .track_used = 17,
-		.seeded = 12, .events = { 1001, 1 },
+		.seeded = 12, .events = { 1001, 1, 5 },
 		.probes = probes, .n_probes = 2, .cpus = cpus, .n_cpus = 2,
 	};
 	struct capture c;
@@ -235,15 +236,19 @@ static void test_status_out(void)
 	out = capture_end(&c);
 	CHECK(json_valid(out, strlen(out)) &&
 	      strstr(out, "\"probes\":[{\"name\":\"sock:inet_sock_set_state\","
-		     "\"attached\":true,\"missed\":0},") &&
+		     "\"attached\":true,\"missed\":0,\"loses\":\"every state change\"},") &&
+	      strstr(out, "\"loses\":\"a \\\"reset\\\"\\nreason\"}") &&
 	      strstr(out, "\"cpus\":[{\"cpu\":0,\"written\":500,\"lost\":0},"),
 	      "status json: valid, probes and cpus");
 	capture_free(&c);
 	status_print_human(capture_begin(&c), &st);
 	out = capture_end(&c);
 	CHECK(strstr(out, "kprobe:tcp_check_req                         NO") &&
+	      strstr(out, "\nmissing: a \"reset\"\nreason (no probe on kprobe:tcp_check_req)\n") &&
+	      !strstr(out, "missing: every") &&
+	      strstr(out, "unsent 5 (no memory)") &&
 	      strstr(out, "total                    1001                    1"),
-	      "status text: probes and per-CPU totals");
+	      "status text: probes, what a missing one loses, per-CPU totals");
 	capture_free(&c);
 }
 

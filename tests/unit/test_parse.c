@@ -210,6 +210,7 @@ static struct nlmsghdr *summary_msg(char *buf)
 	nest = mnl_attr_nest_start(nlh, TCPWATCH_A_EVENTS);
 	mnl_attr_put_u64(nlh, TCPWATCH_A_EVS_WRITTEN, 1000);
 	mnl_attr_put_u64(nlh, TCPWATCH_A_EVS_LOST, 2);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_EVS_UNSENT, 9);
 	mnl_attr_nest_end(nlh, nest);
 
 	nest = mnl_attr_nest_start(nlh, TCPWATCH_A_DWELL);
@@ -239,7 +240,8 @@ static void test_summary(void)
 	      sum.transitions[1].new_state == TCPWATCH_CLOSE, "parse summary: transitions");
 	CHECK(sum.timewait.current == 3 && sum.timewait.entered == 10 &&
 	      sum.timewait.ended == 7, "parse summary: timewait");
-	CHECK(sum.events.written == 1000 && sum.events.lost == 2, "parse summary: events");
+	CHECK(sum.events.written == 1000 && sum.events.lost == 2 && sum.events.unsent == 9,
+	      "parse summary: events");
 	CHECK(sum.dwell_present == 1u << TCPWATCH_SYN_SENT &&
 	      sum.dwell[TCPWATCH_SYN_SENT][16] == 3, "parse summary: dwell histogram");
 
@@ -389,6 +391,7 @@ static void test_status(void)
 				  i ? "kprobe:tcp_check_req" : "sock:inet_sock_set_state");
 		mnl_attr_put_u8(nlh, TCPWATCH_A_PROBE_ATTACHED, !i);
 		mnl_attr_put_u64(nlh, TCPWATCH_A_PROBE_MISSED, i * 3);
+		mnl_attr_put_strz(nlh, TCPWATCH_A_PROBE_LOSES, i ? "request \"reset\" reasons" : "all");
 		mnl_attr_nest_end(nlh, one);
 	}
 	mnl_attr_nest_end(nlh, list);
@@ -397,7 +400,8 @@ static void test_status(void)
 	CHECK(!strcmp(st.version, "0.1.0") && st.ring_size == 4096 && st.track_max == 65536 &&
 	      st.track_used == 17 && st.seeded == 12, "parse status: scalars");
 	CHECK(st.n_probes == 2 && st.probes[0].attached && !st.probes[1].attached &&
-	      st.probes[1].missed == 3 && !strcmp(st.probes[1].name, "kprobe:tcp_check_req"),
+	      st.probes[1].missed == 3 && !strcmp(st.probes[1].name, "kprobe:tcp_check_req") &&
+	      !strcmp(st.probes[1].loses, "request \"reset\" reasons"),
 	      "parse status: probes");
 	CHECK(st.n_cpus == 0, "parse status: no per-CPU table (that is GET_CPUS)");
 	tw_status_free(&st);

@@ -58,3 +58,22 @@ refused_param() {
 @test "ring_size=0 is refused with a clear message" {
 	refused_param ring_size=0
 }
+
+@test "every numeric parameter's out-of-range values are refused, naming the parameter and its range" {
+	local bad range
+	for bad in ring_size=32:64..1048576 ring_size=2097152:64..1048576 \
+		max_tracked=63:64..4194304 max_tracked=4194305:64..4194304 \
+		max_tracked=-1:64..4194304 drain_ms=0:1..1000 drain_ms=1001:1..1000 \
+		drain_ms=abc:1..1000; do
+		range=${bad##*:}
+		refused_param "${bad%:*}"
+		dmesg | tail -n 3 | grep -qF "tcpwatch: invalid ${bad%:*}: must be" ||
+			fail "no 'invalid ${bad%:*}: must be ...' message: $(dmesg | tail -n 3)"
+		dmesg | tail -n 3 | grep -qF "$range" ||
+			fail "the message for ${bad%:*} does not give the range $range: $(dmesg | tail -n 3)"
+	done
+}
+
+@test "lifecycle=maybe (not a boolean) is refused by the kernel, naming the parameter" {
+	refused_param lifecycle=maybe
+}

@@ -2,13 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # insmod/rmmod in a loop while connections churn on both CPUs, some of the
-# unloads with a live `events --follow` subscriber. The rig fails the run on
-# any Oops/WARNING/lockdep/RCU report in the kernel log.
+# unloads with a live `events --follow` subscriber; then 100 cycles under
+# full load: tcpwatchd and `events --follow` attached, /proc and netlink
+# dumps read in loops, and a namespace's TIME_WAIT sockets being purged as
+# the module goes. The rig fails the run on any Oops/WARNING/lockdep/RCU
+# report or hung task in the kernel log (and, on the debug kernel, on a
+# KASAN report or a kmemleak leak).
 
 load lib
 
 PORT=5501
 ITERATIONS=${RELOAD_ITERATIONS:-20}
+FULL_ITERATIONS=${RELOAD_FULL_ITERATIONS:-100}
 
 # reload_under_churn [PARAM=VALUE...]: the loop, with these module parameters.
 reload_under_churn() {
@@ -33,7 +38,7 @@ reload_under_churn() {
 	done
 
 	rm -f "$dir/churning"
-	bg_stop churn || fail "the background churn failed: $(tail -n 5 "$(bg_out churn)")"
+	bg_wait churn 60 || fail "the background churn failed (status $?): $(tail -n 5 "$(bg_out churn)")"
 
 	! grep -q '^tcpwatch ' /proc/modules || fail "lsmod still lists tcpwatch"
 	run lsmod
@@ -47,4 +52,76 @@ reload_under_churn() {
 
 @test "insmod/rmmod $ITERATIONS times under churn, tracepoint only (lifecycle=0)" {
 	reload_under_churn lifecycle=0
+}
+
+# loop_while FILE COMMAND...: run COMMAND over and over while FILE exists;
+# fail (exit 1) if it ever dies of a signal, which a module going away
+# under a reader must never cause. Errors ("not loaded") are expected.
+loop_while() {
+	local flag=$1 rc
+	shift
+	while [ -e "$flag" ]; do
+		"$@" >/dev/null 2>&1 && continue
+		rc=$?
+		if [ "$rc" -gt 128 ]; then
+			echo "'$*' died of signal $((rc - 128))"
+			exit 1
+		fi
+	done
+}
+
+# purge_ns NAME PORT: a namespace whose connections end in TIME_WAIT, deleted
+# at once, so that cleanup_net() purges its timewait sockets while the
+# module is unloaded.
+purge_ns() {
+	ip netns add "$1" || return 1
+	ip -n "$1" link set lo up
+	ip netns exec "$1" sockdrv churn 127.0.0.1 "$2" 20 >/dev/null || return 1
+	ip netns del "$1"
+}
+
+@test "insmod/rmmod $FULL_ITERATIONS times under full load: churn on every CPU, tcpwatchd, events --follow, /proc and dump readers, a timewait purge" {
+	local dir i cpu ncpu
+	require_tcpwatch
+	dir=$(tw_tmp)
+	ncpu=$(nproc)
+	export -f loop_while
+
+	touch "$dir/running"
+	for ((cpu = 0; cpu < ncpu; cpu++)); do
+		bg_start "churn$cpu" taskset -c "$cpu" bash -c \
+			"while [ -e '$dir/running' ]; do sockdrv churn 127.0.0.1 $((PORT + 10 + cpu)) 50 >/dev/null || exit 1; done"
+	done
+	bg_start procreader bash -c "loop_while '$dir/running' cat /proc/tcpwatch/summary"
+	bg_start dumper bash -c "loop_while '$dir/running' tcpwatch events --json"
+	bg_start summarizer bash -c "loop_while '$dir/running' tcpwatch listeners --json"
+	bg_start daemon tcpwatchd --output "$dir/daemon.json" --interval 1
+	wait_for_line "$(bg_out daemon)" 'module not loaded' 10
+
+	for ((i = 1; i <= FULL_ITERATIONS; i++)); do
+		insmod "$TCPWATCH_KO" || fail "insmod #$i failed: $(dmesg | tail -n 5)"
+		wait_until "tcpwatchd to say the module is back (#$i)" 30 \
+			test "$(grep -c 'module is back' "$(bg_out daemon)")" -eq "$i"
+		bg_start follow tcpwatch events --json --follow
+		wait_until "events --follow to print something (#$i)" 30 test -s "$(bg_out follow)"
+		purge_ns "purge60" $((PORT + 50)) || fail "the namespace to purge could not be set up (#$i)"
+		rmmod tcpwatch || fail "rmmod #$i failed: $(dmesg | tail -n 5)"
+		wait_until "tcpwatchd to say the module is gone (#$i)" 30 \
+			test "$(grep -c 'module unloaded; waiting for it to come back' "$(bg_out daemon)")" -eq "$i"
+		bg_stop follow TERM || true
+	done
+
+	rm -f "$dir/running"
+	for ((cpu = 0; cpu < ncpu; cpu++)); do
+		bg_wait "churn$cpu" 60 || fail "the churn on CPU $cpu failed (status $?): $(tail -n 5 "$(bg_out "churn$cpu")")"
+	done
+	for i in procreader dumper summarizer; do
+		bg_wait "$i" 60 || fail "the $i loop failed (status $?): $(tail -n 5 "$(bg_out "$i")")"
+	done
+	kill -0 "$(bg_pid daemon)" || fail "tcpwatchd died: $(tail -n 5 "$(bg_out daemon)")"
+	bg_stop daemon TERM || fail "tcpwatchd exited with status $? on SIGTERM: $(tail -n 5 "$(bg_out daemon)")"
+	[ "$(grep -c 'module is back' "$(bg_out daemon)")" -eq "$FULL_ITERATIONS" ] ||
+		fail "tcpwatchd said 'module is back' $(grep -c 'module is back' "$(bg_out daemon)") times, not $FULL_ITERATIONS"
+	! module_loaded || fail "tcpwatch is still loaded"
+	[ ! -e /proc/tcpwatch ] || fail "/proc/tcpwatch is still there after rmmod"
 }

@@ -114,6 +114,25 @@ bg_stop() {
 	return $rc
 }
 
+# bg_wait NAME SECS: wait up to SECS for NAME to end by itself (a loop whose
+# flag file was removed), and return its exit status; a signal would make
+# a loop that was doing fine look failed. Still running: stopped, 124.
+bg_wait() {
+	local pid rc=0 end=$((SECONDS + $2))
+	pid=$(bg_pid "$1") || return 0
+	while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$end" ]; do
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		log "$1 (pid $pid) still runs after ${2}s; stopping it"
+		bg_stop "$1" || true
+		return 124
+	fi
+	wait "$pid" 2>/dev/null || rc=$?
+	rm -f "$(tw_tmp)/$1.pid"
+	return $rc
+}
+
 # ---- the module ---------------------------------------------------------------
 
 module_loaded() {

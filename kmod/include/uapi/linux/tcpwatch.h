@@ -168,6 +168,7 @@ enum tcpwatch_attr_evs {
 	TCPWATCH_A_EVS_PAD,
 	TCPWATCH_A_EVS_WRITTEN,		/* u64: records written to the rings */
 	TCPWATCH_A_EVS_LOST,		/* u64: records lost (ring full + kprobe misses) */
+	TCPWATCH_A_EVS_UNSENT,		/* u64: records not multicast: no memory for a message */
 	__TCPWATCH_A_EVS_MAX
 };
 
@@ -180,6 +181,7 @@ enum tcpwatch_attr_probe {
 	TCPWATCH_A_PROBE_NAME,		/* string: tracepoint or kernel symbol */
 	TCPWATCH_A_PROBE_ATTACHED,	/* u8: 1 attached, 0 not */
 	TCPWATCH_A_PROBE_MISSED,	/* u64: kprobe nmissed */
+	TCPWATCH_A_PROBE_LOSES,		/* string: what is missing while not attached */
 	__TCPWATCH_A_PROBE_MAX
 };
 
