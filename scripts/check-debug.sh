@@ -4,9 +4,9 @@
 # What `make check-debug` runs: the debug-kernel lane. Builds the debug
 # kernel (KASAN, lockdep, kmemleak, DEBUG_OBJECTS, KFENCE; cached) and
 # tcpwatch.ko against it, proves the detectors fire (debug-selftest.sh),
-# then runs the VM suite on that kernel. With --kcsan, the same on the KCSAN
-# kernel too. Prints every ok / not ok line and ends with exactly one line
-# "N passed, N failed", like run-checks.sh.
+# runs the KUnit suites (tests/kunit/run.sh) and the VM suite on that kernel.
+# With --kcsan, the same on the KCSAN kernel too. Prints every ok / not ok
+# line and ends with exactly one line "N passed, N failed", like run-checks.sh.
 #
 # usage: check-debug.sh [--kcsan] [--no-selftest] [TEST.bats...]
 set -euo pipefail
@@ -85,6 +85,16 @@ for f in "${flavours[@]}"; do
 		set -e
 		cp "$TCPWATCH_BUILD/debug-selftest/$f/proof.txt" "$out/$f-proof.txt" 2>/dev/null || true
 		[ "$rc" -eq 0 ] || status=1
+	fi
+
+	# The KUnit suites (ring, tracking table, histogram) over the same
+	# kmod/ snapshot, in one boot of this kernel.
+	echo "== KUnit suites, $f kernel (tests/kunit/run.sh --flavour $f)"
+	if ! timed "kunit $f" "$TCPWATCH_ROOT/tests/kunit/run.sh" --flavour "$f" --kmod "$kbuild" \
+		--tap "$out/$f-kunit.tap" --log "$out/vm-$f-kunit.console" >/dev/null; then
+		grep -qE '^not ok' "$out/$f-kunit.tap" 2>/dev/null ||
+			step_failed "tests/kunit/run.sh --flavour $f failed" "$f-kunit.tap"
+		status=1
 	fi
 
 	echo "== VM tests, $f kernel (scripts/vm-test.sh --flavour $f $*)"
