@@ -58,7 +58,7 @@ struct tw_kprobe {
 	const char *loses;	/* what status says is missing without it */
 	bool optional;		/* in code a kernel may leave out (MPTCP) */
 	struct kprobe kp;
-	bool attached;
+	bool attached;		/* set before the family registers, cleared after it goes */
 };
 
 #define TW_KPROBE(sym, handler, what) \
@@ -192,9 +192,10 @@ static bool tw_kprobe_named(const char *symbol)
 	return false;
 }
 
+/* Counted by the kprobes core on any CPU, while status reads it. */
 static u64 tw_kprobe_missed(const struct tw_kprobe *p)
 {
-	return p->kp.nmissed;
+	return READ_ONCE(p->kp.nmissed);
 }
 
 int tw_hooks_init(void)

@@ -142,6 +142,8 @@ static void tw_send_to_net(struct net *net, const struct tw_record *recs,
 	struct sk_buff *skb = NULL;
 	unsigned int i = 0;
 
+	/* What keeps @net alive while its listeners are sent to. */
+	lockdep_assert_held_read(&net_rwsem);
 	while (i < n) {
 		if (!tw_record_visible(net, &recs[i])) {
 			i++;
