@@ -82,7 +82,7 @@ secs=$(($(date +%s) - start))
 
 # cases SUITE SOURCE: the case lines (4-space indented ok / not ok) of SUITE
 # in SOURCE (RESULTS: its debugfs file; DMESG: the kernel log), each
-# preceded by the "# " lines it logged (its failed expectations).
+# preceded by what the case logged (its failed expectations, kunit_info()).
 cases() {
 	awk -v suite="$1" -v src="$2" '
 		src == "RESULTS" && $0 == "KUNIT-RESULTS-BEGIN " suite { on = 1; next }
@@ -91,8 +91,8 @@ cases() {
 		src == "DMESG" && $0 == "KUNIT-DMESG-END" { dm = 0 }
 		dm && $0 == "    # Subtest: " suite { on = 1; next }
 		dm && on && /^(ok|not ok) / { on = 0 }
-		on && /^    (ok|not ok) [0-9]+ / { print; next }
-		on && /^ +# / && !/^ +# Subtest: / { print }
+		on && /^ *(KTAP version |1\.\.[0-9]+$|# Subtest: )/ { next }
+		on { print }
 	' "$run/out"
 }
 
@@ -126,11 +126,11 @@ for s in "${suites[@]}"; do
 	[ "$got" -ge "$plan" ] || emit "not ok $((n + 1)) - kunit $s: $got of $plan cases reported"
 	diag=()
 	while IFS= read -r line; do
-		if [[ $line =~ ^\ +#\ (.*)$ ]]; then
-			diag+=("# ${BASH_REMATCH[1]}")
+		if ! [[ $line =~ ^\ {4}(ok|not\ ok)\ [0-9]+\ (.*)$ ]]; then
+			line=${line#"${line%%[! ]*}"}
+			diag+=("# ${line#"# "}")
 			continue
 		fi
-		[[ $line =~ ^\ {4}(ok|not\ ok)\ [0-9]+\ (.*)$ ]] || continue
 		emit "${BASH_REMATCH[1]} $((n + 1)) - kunit $s: ${BASH_REMATCH[2]}"
 		# What it logged: the failures of a not ok, kunit_info() of an ok.
 		for d in "${diag[@]}"; do
