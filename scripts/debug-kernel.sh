@@ -62,6 +62,14 @@ src=$top/src
 obj=$(debug_kernel_dir "$flavour")
 mkdir -p "$top"
 
+# One build at a time: a second `make check-debug` waits here rather than
+# configure the same tree under the first one's make.
+exec 9>"$top/.build.lock"
+if ! flock -n 9; then
+	note "another build of the debug kernel is running; waiting for it"
+	flock 9
+fi
+
 # The source, extracted once per linux-source-6.1 version.
 if [ "$(cat "$src/.tcpwatch-srcver" 2>/dev/null)" != "$srcver" ]; then
 	note "extracting $tarball ($srcver) to ${src#"$TCPWATCH_ROOT"/}"
