@@ -68,7 +68,8 @@ enum tw_ring_read tw_ring_read(unsigned int cpu, u64 pos, struct tw_record *out)
 		return TW_RING_PENDING;
 	if (before > pos + 1)
 		return TW_RING_GONE;
-	memcpy(out, rec, sizeof(*out));
+	/* May race with a writer that laps us: commit, re-read, tells. */
+	data_race(memcpy(out, rec, sizeof(*out)));
 	/* The copy is complete before commit is re-read. */
 	smp_rmb();
 	after = READ_ONCE(rec->commit);

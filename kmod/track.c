@@ -377,7 +377,8 @@ static bool tw_track_snapshot(unsigned int idx, struct tw_track *out)
 			cpu_relax();
 			continue;
 		}
-		memcpy(out, t, sizeof(*out));
+		/* May race with a probe: seq and gen, re-read, tell. */
+		data_race(memcpy(out, t, sizeof(*out)));
 		/* The copy is complete before seq and gen are re-read. */
 		smp_rmb();
 		if (READ_ONCE(t->seq) == seq)
