@@ -213,7 +213,7 @@ mkdir -p "$dyn"/{usr/local/bin,etc/tcpwatch-vm,opt/tcpwatch/tests}
 install -m 755 "$TCPWATCH_ROOT/scripts/vm-init.sh" "$dyn/init"
 
 [ -n "$ko" ] && install -m 644 "$ko" "$dyn/opt/tcpwatch/tcpwatch.ko"
-for f in userspace/tcpwatch userspace/tcpwatchd tests/sockdrv tests/synflood tests/nlbad tests/nlpriv; do
+for f in userspace/tcpwatch userspace/tcpwatchd tests/sockdrv tests/synflood tests/nlbad tests/nlpriv tests/nlfuzz; do
 	[ -x "$TCPWATCH_ROOT/$f" ] || continue
 	add_elf "$dyn" "$TCPWATCH_ROOT/$f" "/usr/local/bin/${f##*/}" "$static_root"
 done
