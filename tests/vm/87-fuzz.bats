@@ -31,17 +31,25 @@ setup() {
 	echo "$KMSG_MARK" >/dev/kmsg
 }
 
-# churn_start PORT: connections come and go on PORT until churn_stop.
+# churn_start PORT: connections come and go on PORT until churn_stop; the
+# loop writes its status to churn.end when it stops (a round under the
+# fuzzer on the debug kernel can take long: generous --timeout-ms).
 churn_start() {
 	local dir
 	dir=$(tw_tmp)
 	touch "$dir/churning"
-	bg_start churn bash -c "while [ -e '$dir/churning' ]; do sockdrv churn 127.0.0.1 $1 50 --workers 2 >/dev/null || exit 1; done"
+	bg_start churn bash -c "rc=0; while [ -e '$dir/churning' ]; do sockdrv churn 127.0.0.1 $1 50 --workers 2 --timeout-ms 60000 || { rc=\$?; break; }; done; echo \$rc >'$dir/churn.end'"
 }
 
+# churn_stop: let the churn finish its round (a signal would fail it).
 churn_stop() {
-	rm -f "$(tw_tmp)/churning"
-	bg_stop churn || fail "sockdrv churn failed during the fuzzing"
+	local dir
+	dir=$(tw_tmp)
+	rm -f "$dir/churning"
+	wait_until "the churn to finish its last round" 180 test -s "$dir/churn.end"
+	bg_stop churn || true
+	[ "$(cat "$dir/churn.end")" = 0 ] ||
+		fail "sockdrv churn failed during the fuzzing (status $(cat "$dir/churn.end")): $(tail -n 5 "$(bg_out churn)")"
 }
 
 # kernel_log_since_mark: the kernel log after this test's mark.
