@@ -122,8 +122,8 @@ fi
 patterns='Oops|BUG:|WARNING:|general protection|KASAN|UBSAN|lockdep|possible recursive locking|circular locking|detected stall|rcu: INFO|self-detected stall|soft lockup|hung_task|blocked for more than|refcount_t:|list_add corruption|list_del corruption|Call Trace:|kernel BUG|Kernel panic|segfault at'
 patterns="$patterns|KFENCE|KCSAN|ODEBUG: .*object type|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|scheduling while atomic|new suspected memory leak|ODEBUG disabled|leak detector disabled"
 dmesg >/run/dmesg.txt
-# What matches but says nothing is wrong (a debug kernel's boot banner).
-benign='RCU lockdep checking is enabled'
+# What matches but says nothing is wrong (a debug kernel's boot banners).
+benign='RCU lockdep checking is enabled|kcsan: (non-)?strict mode configured|kcsan: enabled early'
 if grep -E "$patterns" /run/dmesg.txt | grep -vE "$benign" >/run/dmesg.bad; then
 	say "the kernel log shows failures:"
 	sed 's/^/TCPWATCH-VM-KLOG: /' /run/dmesg.bad
