@@ -213,7 +213,7 @@ mkdir -p "$dyn"/{usr/local/bin,etc/tcpwatch-vm,opt/tcpwatch/tests}
 install -m 755 "$TCPWATCH_ROOT/scripts/vm-init.sh" "$dyn/init"
 
 [ -n "$ko" ] && install -m 644 "$ko" "$dyn/opt/tcpwatch/tcpwatch.ko"
-for f in userspace/tcpwatch userspace/tcpwatchd tests/sockdrv tests/synflood tests/nlbad tests/nlpriv tests/nlfuzz; do
+for f in userspace/tcpwatch userspace/tcpwatchd tests/sockdrv tests/synflood tests/nlbad tests/nlpriv tests/nlfuzz tests/modload; do
 	[ -x "$TCPWATCH_ROOT/$f" ] || continue
 	add_elf "$dyn" "$TCPWATCH_ROOT/$f" "/usr/local/bin/${f##*/}" "$static_root"
 done
@@ -233,6 +233,10 @@ fi
 	echo "TCPWATCH_VM_FLAVOUR=${flavour:-unknown}"
 	echo "TCPWATCH_KO=$([ -n "$ko" ] && echo /opt/tcpwatch/tcpwatch.ko)"
 	echo "TCPWATCH_TESTS=/opt/tcpwatch/tests"
+	# The tests' size knobs (RELOAD_ITERATIONS=5 scripts/vm-test.sh ...).
+	for var in $(compgen -e | grep -E '^[A-Z][A-Z_]*_(ITERATIONS|CONNECTIONS|MESSAGES)$' || true); do
+		printf 'export %s=%q\n' "$var" "${!var}"
+	done
 } >"$dyn/etc/tcpwatch-vm/env"
 
 write_cpio "$dyn" "$dyn.cpio"
