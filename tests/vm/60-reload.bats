@@ -70,6 +70,11 @@ loop_while() {
 	done
 }
 
+# daemon_said TEXT N: tcpwatchd has said TEXT N times.
+daemon_said() {
+	[ "$(grep -cF -- "$1" "$(bg_out daemon)")" -eq "$2" ]
+}
+
 # purge_ns NAME PORT: a namespace whose connections end in TIME_WAIT, deleted
 # at once, so that cleanup_net() purges its timewait sockets while the
 # module is unloaded.
@@ -101,13 +106,16 @@ purge_ns() {
 	for ((i = 1; i <= FULL_ITERATIONS; i++)); do
 		insmod "$TCPWATCH_KO" || fail "insmod #$i failed: $(dmesg | tail -n 5)"
 		wait_until "tcpwatchd to say the module is back (#$i)" 30 \
-			test "$(grep -c 'module is back' "$(bg_out daemon)")" -eq "$i"
+			daemon_said "module is back" "$i" ||
+			fail "tcpwatchd said: $(cat "$(bg_out daemon)")"
 		bg_start follow tcpwatch events --json --follow
 		wait_until "events --follow to print something (#$i)" 30 test -s "$(bg_out follow)"
 		purge_ns "purge60" $((PORT + 50)) || fail "the namespace to purge could not be set up (#$i)"
-		rmmod tcpwatch || fail "rmmod #$i failed: $(dmesg | tail -n 5)"
+		# A reader in a netlink dump holds a reference: "in use" until it ends.
+		wait_until "rmmod #$i to succeed" 30 rmmod tcpwatch
 		wait_until "tcpwatchd to say the module is gone (#$i)" 30 \
-			test "$(grep -c 'module unloaded; waiting for it to come back' "$(bg_out daemon)")" -eq "$i"
+			daemon_said "; waiting for it to come back" "$i" ||
+			fail "tcpwatchd said: $(cat "$(bg_out daemon)")"
 		bg_stop follow TERM || true
 	done
 
