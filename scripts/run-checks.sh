@@ -4,19 +4,25 @@
 # What `make check` runs: the host unit tests (make -C userspace check) and
 # the in-VM suite (scripts/vm-test.sh), both TAP; then, for the generic
 # kernel, tests/vm/82-many-cpus.bats in a VM of its own with 240 possible
-# CPUs. Prints every ok / not ok line and ends with exactly one line
-# "N passed, N failed". Exits non-zero when a test failed, a build failed,
-# or a VM run failed (Oops, WARNING, lockdep, stall, timeout, panic:
-# vm-test.sh counts those as failed tests).
+# CPUs; then, with --debug, the debug-kernel lane (scripts/check-debug.sh),
+# whose kernel is built in the background from the start. Prints every ok /
+# not ok line and ends with exactly one line "N passed, N failed". Exits
+# non-zero when a test failed, a build failed, or a VM run failed (Oops,
+# WARNING, lockdep, KASAN, stall, timeout, panic: vm-test.sh counts those as
+# failed tests).
 #
-# usage: run-checks.sh [--flavour generic|rt|all] [--no-vm] [--no-unit]
-#                      [TEST.bats...]
+# usage: run-checks.sh [--flavour generic|rt|all] [--rt-tests "FILE..."]
+#                      [--debug "FILE..."|all [--debug-full]] [--no-vm]
+#                      [--no-unit] [TEST.bats...]
+#   --rt-tests: the PREEMPT_RT kernel runs only these files (default: all)
+#   --debug: the debug lane on these files, or on all of them
+#   --debug-full: that with the planted-bug proof and the KCSAN kernel too
 set -euo pipefail
 
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-flavours=(generic) unit=1 vm=1
+flavours=(generic) unit=1 vm=1 rt_tests='' debug_tests='' debug_args=(--no-selftest)
 while [ $# -gt 0 ]; do
 	case $1 in
 	--flavour|--flavour=*)
@@ -27,9 +33,12 @@ while [ $# -gt 0 ]; do
 		*) die "unknown flavour '$f' (generic, rt or all)" ;;
 		esac
 		;;
+	--rt-tests) rt_tests=$2; shift 2 ;;
+	--debug) debug_tests=$2; shift 2 ;;
+	--debug-full) debug_args=(--kcsan); shift ;;
 	--no-vm) vm=0; shift ;;
 	--no-unit) unit=0; shift ;;
-	-h|--help) sed -n '3,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) break ;;
@@ -62,6 +71,27 @@ many_cpus_wanted() {
 		[ "${f%.bats}" = "$MANY_CPUS_TEST" ] && return 0
 	done
 	return 1
+}
+
+# The debug kernel takes minutes of CPU to build: start at once, niced, so
+# that it builds beside the VM runs below (one host thread each).
+debug_build_pid=
+if [ $vm = 1 ] && [ -n "$debug_tests" ]; then
+	echo "== building the debug kernel in the background (scripts/debug-kernel.sh, log: ${out#"$TCPWATCH_ROOT"/}/debug-kernel.log)"
+	nice -n 15 "$TCPWATCH_ROOT/scripts/debug-kernel.sh" --flavour debug \
+		>"$out/debug-kernel.log" 2>&1 &
+	debug_build_pid=$!
+fi
+
+# timed NAME COMMAND...: run COMMAND, and note how long it took in
+# timings.txt (tests/vm/README.md quotes these).
+timed() {
+	local name=$1 start rc=0
+	shift
+	start=$(date +%s)
+	"$@" || rc=$?
+	echo "$name: $(($(date +%s) - start))s" >>"$out/timings.txt"
+	return $rc
 }
 
 # unit tests on the host
@@ -99,9 +129,12 @@ if [ $vm = 1 ]; then
 	# tests/sockdrv and userspace binaries must exist before the VM is built
 	make -s -C "$TCPWATCH_ROOT/tests" || step_failed "building tests/ failed" vm-build.tap
 	for f in "${flavours[@]}"; do
-		echo "== VM tests, $f kernel (scripts/vm-test.sh --flavour $f)"
-		if ! "$TCPWATCH_ROOT/scripts/vm-test.sh" --flavour "$f" --tap "$out/vm-$f.tap" \
-			--log "$out/vm-$f.console" "$@"; then
+		files=("$@")
+		# shellcheck disable=SC2206 # a list of file names
+		[ "$f" = rt ] && [ -n "$rt_tests" ] && [ $# -eq 0 ] && files=($rt_tests)
+		echo "== VM tests, $f kernel (scripts/vm-test.sh --flavour $f ${files[*]})"
+		if ! timed "vm-test $f" "$TCPWATCH_ROOT/scripts/vm-test.sh" --flavour "$f" \
+			--tap "$out/vm-$f.tap" --log "$out/vm-$f.console" "${files[@]}"; then
 			grep -qE '^not ok' "$out/vm-$f.tap" 2>/dev/null ||
 				step_failed "scripts/vm-test.sh --flavour $f failed" "vm-$f.tap"
 			status=1
@@ -113,13 +146,34 @@ if [ $vm = 1 ]; then
 	# runs above skip it.
 	if many_cpus_wanted "$@"; then
 		echo "== VM tests, generic kernel, 240 possible CPUs (scripts/vm-test.sh --smp 2,maxcpus=240 $MANY_CPUS_TEST)"
-		if ! "$TCPWATCH_ROOT/scripts/vm-test.sh" --flavour generic --smp 2,maxcpus=240 \
+		if ! timed "vm-test 240 CPUs" "$TCPWATCH_ROOT/scripts/vm-test.sh" --flavour generic --smp 2,maxcpus=240 \
 			--timeout 600 --tap "$out/vm-generic-240cpus.tap" \
 			--log "$out/vm-generic-240cpus.console" "$MANY_CPUS_TEST"; then
 			grep -qE '^not ok' "$out/vm-generic-240cpus.tap" 2>/dev/null ||
 				step_failed "scripts/vm-test.sh --smp 2,maxcpus=240 $MANY_CPUS_TEST failed" vm-generic-240cpus.tap
 			status=1
 		fi
+	fi
+fi
+
+# The debug lane: its kernel (waited for), KUnit, then the VM suite on it.
+# Its TAP files join the results below under the name debug-*.
+if [ -n "$debug_build_pid" ]; then
+	echo "== waiting for the debug kernel"
+	if ! timed "debug kernel build (waited for)" wait "$debug_build_pid"; then
+		tail -n 20 "$out/debug-kernel.log"
+		step_failed "building the debug kernel failed (log: ${out#"$TCPWATCH_ROOT"/}/debug-kernel.log)" debug-build.tap
+	else
+		debug_files=()
+		# shellcheck disable=SC2206 # a list of file names
+		[ "$debug_tests" = all ] || debug_files=($debug_tests)
+		echo "== the debug lane (scripts/check-debug.sh ${debug_args[*]} ${debug_files[*]})"
+		timed "check-debug" "$TCPWATCH_ROOT/scripts/check-debug.sh" "${debug_args[@]}" \
+			"${debug_files[@]}" || status=1
+		for tap in "$TCPWATCH_BUILD/checks-debug"/*.tap "$TCPWATCH_BUILD/checks-debug"/*.console; do
+			[ -e "$tap" ] || continue
+			cp "$tap" "$out/debug-${tap##*/}"
+		done
 	fi
 fi
 
@@ -141,13 +195,14 @@ for tap in "$out"/*.tap; do
 done
 [ "$skipped" -eq 0 ] || echo "($skipped skipped: counted as neither passed nor failed)"
 [ "$failed" -eq 0 ] || status=1
+sed 's/^/timing: /' "$out/timings.txt" 2>/dev/null || true
 
 # CI shows only the end of the output: repeat what failed there, and what
 # the kernel said when a VM run died (the console is far above by then).
 if [ "$status" -ne 0 ]; then
 	echo "== what failed"
 	grep -hE '^not ok' "$out"/*.tap 2>/dev/null | head -n 10 || true
-	for console in "$out"/vm-*.console; do
+	for console in "$out"/*vm-*.console; do
 		[ -e "$console" ] || continue
 		tap=${console%.console}.tap
 		grep -qE '^not ok' "$tap" 2>/dev/null || continue
