@@ -13,8 +13,9 @@
 #
 # usage: run-checks.sh [--flavour generic|rt|all] [--rt-tests "FILE..."]
 #                      [--debug "FILE..."|all [--debug-full]] [--no-vm]
-#                      [--no-unit] [TEST.bats...]
+#                      [--no-unit] [--lane-env "VAR=VALUE..."] [TEST.bats...]
 #   --rt-tests: the PREEMPT_RT kernel runs only these files (default: all)
+#   --lane-env: size knobs for the PREEMPT_RT and debug kernels' runs
 #   --debug: the debug lane on these files, or on all of them
 #   --debug-full: that with the planted-bug proof and the KCSAN kernel too
 set -euo pipefail
@@ -23,6 +24,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 flavours=(generic) unit=1 vm=1 rt_tests='' debug_tests='' debug_args=(--no-selftest)
+lane_env=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--flavour|--flavour=*)
@@ -36,9 +38,10 @@ while [ $# -gt 0 ]; do
 	--rt-tests) rt_tests=$2; shift 2 ;;
 	--debug) debug_tests=$2; shift 2 ;;
 	--debug-full) debug_args=(--kcsan); shift ;;
+	--lane-env) read -ra lane_env <<<"$2"; shift 2 ;;
 	--no-vm) vm=0; shift ;;
 	--no-unit) unit=0; shift ;;
-	-h|--help) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) break ;;
@@ -129,11 +132,12 @@ if [ $vm = 1 ]; then
 	# tests/sockdrv and userspace binaries must exist before the VM is built
 	make -s -C "$TCPWATCH_ROOT/tests" || step_failed "building tests/ failed" vm-build.tap
 	for f in "${flavours[@]}"; do
-		files=("$@")
+		files=("$@") env=()
 		# shellcheck disable=SC2206 # a list of file names
 		[ "$f" = rt ] && [ -n "$rt_tests" ] && [ $# -eq 0 ] && files=($rt_tests)
-		echo "== VM tests, $f kernel (scripts/vm-test.sh --flavour $f ${files[*]})"
-		if ! timed "vm-test $f" "$TCPWATCH_ROOT/scripts/vm-test.sh" --flavour "$f" \
+		[ "$f" = rt ] && env=("${lane_env[@]}")
+		echo "== VM tests, $f kernel (${env[*]} scripts/vm-test.sh --flavour $f ${files[*]})"
+		if ! timed "vm-test $f" env "${env[@]}" "$TCPWATCH_ROOT/scripts/vm-test.sh" --flavour "$f" \
 			--tap "$out/vm-$f.tap" --log "$out/vm-$f.console" "${files[@]}"; then
 			grep -qE '^not ok' "$out/vm-$f.tap" 2>/dev/null ||
 				step_failed "scripts/vm-test.sh --flavour $f failed" "vm-$f.tap"
@@ -167,8 +171,8 @@ if [ -n "$debug_build_pid" ]; then
 		debug_files=()
 		# shellcheck disable=SC2206 # a list of file names
 		[ "$debug_tests" = all ] || debug_files=($debug_tests)
-		echo "== the debug lane (scripts/check-debug.sh ${debug_args[*]} ${debug_files[*]})"
-		timed "check-debug" "$TCPWATCH_ROOT/scripts/check-debug.sh" "${debug_args[@]}" \
+		echo "== the debug lane (${lane_env[*]} scripts/check-debug.sh ${debug_args[*]} ${debug_files[*]})"
+		timed "check-debug" env "${lane_env[@]}" "$TCPWATCH_ROOT/scripts/check-debug.sh" "${debug_args[@]}" \
 			"${debug_files[@]}" || status=1
 		for tap in "$TCPWATCH_BUILD/checks-debug"/*.tap "$TCPWATCH_BUILD/checks-debug"/*.console; do
 			[ -e "$tap" ] || continue
