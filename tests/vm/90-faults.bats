@@ -33,6 +33,23 @@ teardown() {
 	common_teardown
 }
 
+# only_alloc_warnings: the kernel log holds no failure but the allocator's
+# own reports of the failures injected here ("page allocation failure",
+# "vmalloc error", each with a Call Trace the rig would count); checked,
+# they are cleared, so that the rig's scan at the end sees what follows.
+only_alloc_warnings() {
+	local log bad reports traces
+	log=$(dmesg)
+	bad=$(grep -E 'BUG:|WARNING:|Oops|general protection|KASAN|KFENCE|KCSAN|lockdep|inconsistent lock state|suspicious RCU|ODEBUG|sleeping function called|scheduling while atomic|refcount_t:|list_(add|del) corruption' <<<"$log" |
+		grep -vE 'RCU lockdep checking is enabled|kcsan: ' || true)
+	[ -z "$bad" ] || fail "the kernel log shows more than injected allocation failures: $bad"
+	reports=$(grep -cE 'page allocation failure|vmalloc error' <<<"$log" || true)
+	traces=$(grep -c 'Call Trace:' <<<"$log" || true)
+	[ "$traces" -eq "$reports" ] ||
+		fail "$traces call traces in the kernel log, but only $reports allocation failure reports: $(grep -B3 'Call Trace:' <<<"$log" | head -n 40)"
+	dmesg -C
+}
+
 # fi_quiet NAME: no stack dump per injected failure (they are expected).
 fi_quiet() {
 	echo 0 >"$FI/$1/verbose"
@@ -87,6 +104,7 @@ load_sweep() {
 @test "insmod with its Nth slab allocation failing, for every N: refused cleanly, nothing left behind" {
 	echo N >"$FI/failslab/ignore-gfp-wait"
 	load_sweep
+	only_alloc_warnings
 }
 
 @test "insmod with its Nth page allocation failing, for every N: refused cleanly, nothing left behind" {
@@ -94,6 +112,7 @@ load_sweep() {
 	echo N >"$FI/fail_page_alloc/ignore-gfp-highmem"
 	echo 0 >"$FI/fail_page_alloc/min-order"
 	load_sweep
+	only_alloc_warnings
 }
 
 # failing COMMAND...: COMMAND with make-it-fail set, so that the armed
@@ -148,6 +167,7 @@ failing() {
 	trace_stop
 	tw_summary "$dir/after.json"
 	log "queries under failures: $answered answered, $refused refused, $unrun never ran"
+	only_alloc_warnings
 	[ "$answered" -gt 0 ] || fail "no query was ever answered"
 
 	tw_summary_transitions "$dir/before.json" >"$dir/before.txt"
