@@ -847,6 +847,7 @@ static const struct vrule evs_rules[TCPWATCH_A_EVS_MAX + 1] = {
 	[TCPWATCH_A_EVS_PAD] = SIMPLE(V_PAD),
 	[TCPWATCH_A_EVS_WRITTEN] = SIMPLE(V_U64),
 	[TCPWATCH_A_EVS_LOST] = SIMPLE(V_U64),
+	[TCPWATCH_A_EVS_UNSENT] = SIMPLE(V_U64),
 };
 TABLE(events, TCPWATCH_A_EVS_MAX, evs_rules);
 
@@ -855,6 +856,7 @@ static const struct vrule probe_rules[TCPWATCH_A_PROBE_MAX + 1] = {
 	[TCPWATCH_A_PROBE_NAME] = STR(128),
 	[TCPWATCH_A_PROBE_ATTACHED] = U8(2),
 	[TCPWATCH_A_PROBE_MISSED] = SIMPLE(V_U64),
+	[TCPWATCH_A_PROBE_LOSES] = STR(256),
 };
 TABLE(probe, TCPWATCH_A_PROBE_MAX, probe_rules);
 
