@@ -88,6 +88,7 @@ purge_ns() {
 @test "insmod/rmmod $FULL_ITERATIONS times under full load: churn on every CPU, tcpwatchd, events --follow, /proc and dump readers, a timewait purge" {
 	local dir i cpu ncpu
 	require_tcpwatch
+	[ "$FULL_ITERATIONS" -gt 0 ] || skip "RELOAD_FULL_ITERATIONS=0"
 	dir=$(tw_tmp)
 	ncpu=$(nproc)
 	export -f loop_while
@@ -115,7 +116,7 @@ purge_ns() {
 		wait_until "rmmod #$i to succeed" 30 rmmod tcpwatch
 		wait_until "tcpwatchd to say the module is gone (#$i)" 30 \
 			daemon_said "; waiting for it to come back" "$i" ||
-			fail "tcpwatchd said: $(cat "$(bg_out daemon)")"
+			fail "tcpwatchd said: $(cat "$(bg_out daemon)"); it waits in $(cat /proc/"$(bg_pid daemon)"/wchan 2>&1): $(cat /proc/"$(bg_pid daemon)"/stack 2>&1); status: $(grep -E 'State|SigBlk' /proc/"$(bg_pid daemon)"/status 2>&1)"
 		bg_stop follow TERM || true
 	done
 
