@@ -34,6 +34,7 @@
 struct tw_tw_hint {
 	const struct inet_timewait_sock *tw;
 	u8 reason;
+	u8 substate;	/* @tw's, as the segment arrived */
 };
 
 static DEFINE_PER_CPU(struct tw_tw_hint, tw_hint);
@@ -117,7 +118,17 @@ int tw_kp_twsk_schedule(struct kprobe *kp, struct pt_regs *regs)
 	/* The walk may have read FIN_WAIT2 and not entered it yet. */
 	if (!t && unlikely(tw_seeding()))
 		t = tw_seed_enter(&tw->__tw_common, TCPWATCH_SK_TIMEWAIT, TCP_FIN_WAIT2);
-	moved = t && READ_ONCE(t->state) == TCP_FIN_WAIT2;
+	/*
+	 * An untracked socket (the pool was full) moved if the segment found
+	 * it in FIN_WAIT2; a FIN retransmitted into TIME_WAIT rearms too.
+	 */
+	if (t) {
+		moved = READ_ONCE(t->state) == TCP_FIN_WAIT2;
+	} else {
+		const struct tw_tw_hint *hint = this_cpu_ptr(&tw_hint);
+
+		moved = hint->tw == tw && hint->substate == TCP_FIN_WAIT2;
+	}
 	rcu_read_unlock();
 	if (moved)
 		tw_tw_observe(tw, TCP_FIN_WAIT2, TCP_TIME_WAIT, TCPWATCH_REASON_NONE);
@@ -146,6 +157,7 @@ int tw_kp_timewait_state_process(struct kprobe *kp, struct pt_regs *regs)
 
 	tw_tw_hint_set(tw, takeover ? TCPWATCH_REASON_REUSED :
 				      TCPWATCH_REASON_RESET);
+	this_cpu_write(tw_hint.substate, READ_ONCE(tw->tw_substate));
 	return 0;
 }
 
