@@ -341,7 +341,6 @@ static void recover(struct daemon *d)
 {
 	int ret;
 
-	d->stats.enobufs++;
 	write_metrics(d);
 	ret = query_history(&d->req, NULL, history_cb, d);
 	if (ret && ret != -ENOENT)
@@ -353,8 +352,16 @@ static int read_events(struct daemon *d)
 	int ret = nl_drain(&d->live, live_cb, d);
 
 	if (ret == -ENOBUFS) {
+		/*
+		 * What is still queued is older than the rings' history, and
+		 * seqtrack takes each CPU's seqs in order: read it first, or
+		 * it would all be dropped as already seen.
+		 */
+		do {
+			d->stats.enobufs++;
+			ret = nl_drain(&d->live, live_cb, d);
+		} while (ret == -ENOBUFS);
 		recover(d);
-		return 0;
 	}
 	if (ret < 0)
 		nl_perror(&d->live, PROG, "receiving events", ret);

@@ -305,9 +305,11 @@ teardown() {
 	grep -q 'receive queue overflowed (ENOBUFS)' "$d/json.err" ||
 		fail "events --follow --json lost $netlink events and said nothing: $(cat "$d/json.err")"
 
-	# tcpwatchd: its metrics, written at exit, and its loss line.
+	# tcpwatchd: its metrics, written at exit, and its loss line. After an
+	# ENOBUFS it fetches from the rings what the kernel dropped for it, so
+	# its output may have no gap at all; whatever gap it has, it reports.
 	read -r _ _ _ _ kernel missed netlink < <(tail -n 1 "$d/daemon.acct")
-	[ "$missed" -gt 0 ] || fail "tcpwatchd's output has no gap, but the kernel dropped $(grep daemon "$d/drops") messages for it"
+	log "tcpwatchd: $missed missed after the kernel dropped $(grep daemon "$d/drops") messages for it"
 	run awk '$1 == "tcpwatch_daemon_events_missed_total" { print $2 }' "$d/daemon.prom"
 	[ "$output" = "$missed" ] ||
 		fail "tcpwatchd's tcpwatch_daemon_events_missed_total is $output; its output lacks $missed events"
@@ -400,7 +402,6 @@ teardown() {
 }
 
 @test "stalled tcpwatchd: after ENOBUFS it writes out what its socket had queued, missing no more than events --follow" {
-	skip "BUG: tcpwatchd's recover() dumps the rings' history before reading its queued messages; seqtrack then drops them all as duplicates"
 	local d=$BATS_FILE_TMPDIR json daemon
 
 	[ -s "$d/json.acct" ] || seqs json | account >"$d/json.acct"
