@@ -36,15 +36,7 @@ step_failed() {
 	status=1
 }
 
-# timed NAME COMMAND...: run COMMAND, note how long it took.
-timed() {
-	local name=$1 start rc=0
-	shift
-	start=$(date +%s)
-	"$@" || rc=$?
-	echo "$name: $(($(date +%s) - start))s (load $(cut -d' ' -f1-3 /proc/loadavg))" >>"$out/timings.txt"
-	return $rc
-}
+TCPWATCH_TIMINGS=$out/timings.txt
 
 make -s -C "$TCPWATCH_ROOT/userspace" >&2 || step_failed "building userspace failed" build.tap
 make -s -C "$TCPWATCH_ROOT/tests" >&2 || step_failed "building tests/ failed" build.tap

@@ -86,16 +86,7 @@ if [ $vm = 1 ] && [ -n "$debug_tests" ]; then
 	debug_build_pid=$!
 fi
 
-# timed NAME COMMAND...: run COMMAND, and note how long it took in
-# timings.txt (tests/vm/README.md quotes these).
-timed() {
-	local name=$1 start rc=0
-	shift
-	start=$(date +%s)
-	"$@" || rc=$?
-	echo "$name: $(($(date +%s) - start))s" >>"$out/timings.txt"
-	return $rc
-}
+TCPWATCH_TIMINGS=$out/timings.txt
 
 # unit tests on the host
 if [ $unit = 1 ]; then

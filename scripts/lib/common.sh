@@ -13,6 +13,18 @@ TCPWATCH_KERNEL_FAILURES='Oops|BUG:|WARNING:|general protection|detected stall|s
 # "sleeping function called" start with "BUG:", lockdep's with "WARNING:").
 TCPWATCH_KERNEL_FAILURES+='|ODEBUG: .*object type|circular locking|inconsistent lock state|suspicious RCU usage|new suspected memory leak'
 
+# timed NAME COMMAND...: run COMMAND and append how long it took, and the
+# load then, to $TCPWATCH_TIMINGS (tests/vm/README.md quotes these).
+timed() {
+	local name=$1 start rc=0
+	shift
+	start=$(date +%s)
+	"$@" || rc=$?
+	echo "$name: $(($(date +%s) - start))s (load $(cut -d' ' -f1-3 /proc/loadavg))" \
+		>>"$TCPWATCH_TIMINGS"
+	return $rc
+}
+
 die() {
 	echo "${0##*/}: $*" >&2
 	exit 1
