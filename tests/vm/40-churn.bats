@@ -41,15 +41,9 @@ teardown() {
 	local dir=$BATS_FILE_TMPDIR
 
 	# tcpwatch: after - before, per (old, new), for full sockets
-	tw_summary_transitions "$dir/before.json" >"$dir/before.txt"
-	tw_summary_transitions "$dir/after.json" >"$dir/after.txt"
-	awk -v before="$dir/before.txt" '
-		BEGIN { while ((getline l < before) > 0) { split(l, f, " "); b[f[1] " " f[2]] = f[3] } }
-		{ d = $3 - b[$1 " " $2]; if (d) print $1, $2, d }' \
-		"$dir/after.txt" | sort >"$dir/tcpwatch-delta.txt"
+	transition_delta "$dir/before.json" "$dir/after.json" >"$dir/tcpwatch-delta.txt"
 	# the kernel: every TCP transition it traced in the same window
-	awk '{ n[$6 " " $7]++ } END { for (k in n) print k, n[k] }' "$dir/trace.txt" |
-		sort >"$dir/kernel-counts.txt"
+	trace_transition_counts "$dir/trace.txt" >"$dir/kernel-counts.txt"
 
 	[ -s "$dir/tcpwatch-delta.txt" ] ||
 		fail "tcpwatch's summary shows no new full-socket transitions; before: $(jq -c .transitions "$dir/before.json") after: $(jq -c .transitions "$dir/after.json")"

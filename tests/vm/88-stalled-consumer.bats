@@ -361,12 +361,8 @@ teardown() {
 @test "stalled consumers: summary transition counts equal tracefs, per transition" {
 	local d=$BATS_FILE_TMPDIR
 
-	tw_summary_transitions "$d/before.json" >"$d/before.txt"
-	tw_summary_transitions "$d/after.json" >"$d/after.txt"
-	awk -v before="$d/before.txt" '
-		BEGIN { while ((getline l < before) > 0) { split(l, f, " "); b[f[1] " " f[2]] = f[3] } }
-		{ n = $3 - b[$1 " " $2]; if (n) print $1, $2, n }' "$d/after.txt" | sort >"$d/tcpwatch-delta.txt"
-	awk '{ n[$6 " " $7]++ } END { for (k in n) print k, n[k] }' "$d/trace.txt" | sort >"$d/kernel-counts.txt"
+	transition_delta "$d/before.json" "$d/after.json" >"$d/tcpwatch-delta.txt"
+	trace_transition_counts "$d/trace.txt" >"$d/kernel-counts.txt"
 	diff -u "$d/kernel-counts.txt" "$d/tcpwatch-delta.txt" >&2 ||
 		fail "tcpwatch's transition counts (+) differ from tracefs (-) with stalled consumers"
 }

@@ -206,12 +206,8 @@ states_match() {
 @test "pool exhausted: summary transition counts equal tracefs, per transition" {
 	local d=$BATS_FILE_TMPDIR
 
-	tw_summary_transitions "$d/before.summary" >"$d/before.tr"
-	tw_summary_transitions "$d/timewait.summary" >"$d/after.tr"
-	awk -v before="$d/before.tr" '
-		BEGIN { while ((getline l < before) > 0) { split(l, f, " "); b[f[1] " " f[2]] = f[3] } }
-		{ n = $3 - b[$1 " " $2]; if (n) print $1, $2, n }' "$d/after.tr" | sort >"$d/tcpwatch-delta.txt"
-	awk '{ n[$6 " " $7]++ } END { for (k in n) print k, n[k] }' "$d/trace.txt" | sort >"$d/kernel-counts.txt"
+	transition_delta "$d/before.summary" "$d/timewait.summary" >"$d/tcpwatch-delta.txt"
+	trace_transition_counts "$d/trace.txt" >"$d/kernel-counts.txt"
 	[ "$(awk -v p="$PORT" '$5 == p && $6 == "SYN_SENT" && $7 == "ESTABLISHED"' "$d/trace.txt" | wc -l)" -eq "$CONNECTIONS" ] ||
 		fail "tracefs did not see $CONNECTIONS clients connect"
 	diff -u "$d/kernel-counts.txt" "$d/tcpwatch-delta.txt" >&2 ||

@@ -176,14 +176,8 @@ failing() {
 	only_alloc_warnings
 	[ "$answered" -gt 0 ] || fail "no query was ever answered"
 
-	tw_summary_transitions "$dir/before.json" >"$dir/before.txt"
-	tw_summary_transitions "$dir/after.json" >"$dir/after.txt"
-	awk -v before="$dir/before.txt" '
-		BEGIN { while ((getline l < before) > 0) { split(l, f, " "); b[f[1] " " f[2]] = f[3] } }
-		{ d = $3 - b[$1 " " $2]; if (d) print $1, $2, d }' \
-		"$dir/after.txt" | sort >"$dir/tcpwatch-delta.txt"
-	awk '{ n[$6 " " $7]++ } END { for (k in n) print k, n[k] }' "$dir/trace.txt" |
-		sort >"$dir/kernel-counts.txt"
+	transition_delta "$dir/before.json" "$dir/after.json" >"$dir/tcpwatch-delta.txt"
+	trace_transition_counts "$dir/trace.txt" >"$dir/kernel-counts.txt"
 	[ -s "$dir/kernel-counts.txt" ] || fail "the kernel traced no transition: no churn happened"
 	diff -u "$dir/kernel-counts.txt" "$dir/tcpwatch-delta.txt" >&2 ||
 		fail "tcpwatch's transition counts (+) differ from tracefs (-) under allocation failures"

@@ -254,6 +254,24 @@ tw_summary() {
 	jq -e .states "$1" >/dev/null || fail "tcpwatch summary --json has no .states: $(head -c 300 "$1")"
 }
 
+# transition_delta BEFORE.json AFTER.json: "OLD NEW COUNT" per full-socket
+# transition counted between two summaries (none for 0), sorted.
+transition_delta() {
+	local before
+	before=$(tw_tmp)/delta-before.$$
+	tw_summary_transitions "$1" >"$before"
+	tw_summary_transitions "$2" | awk -v before="$before" '
+		BEGIN { while ((getline l < before) > 0) { split(l, f, " "); b[f[1] " " f[2]] = f[3] } }
+		{ d = $3 - b[$1 " " $2]; if (d) print $1, $2, d }' | sort
+	rm -f "$before"
+}
+
+# trace_transition_counts TRACE: "OLD NEW COUNT" per transition in a
+# trace_stop file, sorted, to compare with transition_delta.
+trace_transition_counts() {
+	awk '{ n[$6 " " $7]++ } END { for (k in n) print k, n[k] }' "$1" | sort
+}
+
 # tw_summary_transitions FILE: "OLD NEW COUNT" of full sockets.
 tw_summary_transitions() {
 	jq -r '.transitions[] | select(.sk == "full") | "\(.old) \(.new) \(.count)"' "$1"
