@@ -78,6 +78,7 @@ void nl_close(struct nl *nl)
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
 	free(nl->buf);
+	free(nl->batch);
 	memset(nl, 0, sizeof(*nl));
 }
 
@@ -181,7 +182,9 @@ int nl_event_socket(struct nl *nl)
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) &&
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)))
 		return -errno;
-	return 0;
+	if (!nl->batch)
+		nl->batch = malloc(NL_EVENT_BATCH * NL_EVENT_DGRAM);
+	return nl->batch ? 0 : -ENOMEM;
 }
 
 int nl_join(struct nl *nl, uint32_t group)
@@ -332,19 +335,36 @@ int nl_transact(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 
 int nl_drain(struct nl *nl, mnl_cb_t cb, void *data)
 {
-	ssize_t n;
-	int ret;
+	unsigned int vlen = nl->batch ? NL_EVENT_BATCH : 1;
+	size_t size = nl->batch ? NL_EVENT_DGRAM : NL_RECV_BUF;
+	struct mmsghdr msg[NL_EVENT_BATCH];
+	struct iovec iov[NL_EVENT_BATCH];
+	unsigned int i;
+	int n, ret;
 
-	for (;;) {
-		n = recv(nl_fd(nl), nl->buf, NL_RECV_BUF, MSG_DONTWAIT);
+	for (i = 0; i < vlen; i++) {
+		iov[i].iov_base = nl->batch ? nl->batch + i * size : nl->buf;
+		iov[i].iov_len = size;
+		msg[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
+	}
+	do {
+		/*
+		 * An error after some datagrams (ENOBUFS) is kept by the kernel
+		 * for the next call.
+		 */
+		n = recvmmsg(nl_fd(nl), msg, vlen, MSG_DONTWAIT, NULL);
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
-		ret = mnl_cb_run(nl->buf, n, 0, 0, cb, data);
-		if (ret < 0)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 1;
-	}
+		for (i = 0; i < (unsigned int)n; i++) {
+			ret = mnl_cb_run(iov[i].iov_base, msg[i].msg_len, 0, 0, cb, data);
+			if (ret < 0)
+				return -errno;
+			if (ret == MNL_CB_STOP)
+				return 1;
+		}
+		/* Fewer than asked for: the queue was empty (or an error waits). */
+	} while ((unsigned int)n == vlen);
+	return 0;
 }
 
 int nl_ctrl_notification(const struct nlmsghdr *nlh, const char *name)

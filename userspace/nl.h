@@ -16,6 +16,13 @@
 #define NL_RECV_BUF	(64 * 1024)
 /* Receive queue for event subscribers: a burst of ~30k events. */
 #define NL_EVENT_RCVBUF	(8 * 1024 * 1024)
+/*
+ * An event subscriber takes up to this many datagrams per recvmmsg(), each
+ * up to NL_EVENT_DGRAM bytes: the module's are NLMSG_GOODSIZE (a page), a
+ * few dozen events each.
+ */
+#define NL_EVENT_BATCH	16
+#define NL_EVENT_DGRAM	(32 * 1024)
 
 /* How long a request waits for each reply before giving up (EAGAIN). */
 #define NL_TIMEOUT_SEC	10
@@ -27,6 +34,7 @@ struct nl {
 	uint16_t family;		/* tcpwatch's generic netlink id */
 	uint32_t events_group;		/* its "events" group id, 0 if none */
 	char *buf;			/* NL_RECV_BUF bytes */
+	char *batch;			/* NL_EVENT_BATCH * NL_EVENT_DGRAM, or NULL */
 	char extack[128];		/* the last error's message from the kernel */
 };
 
@@ -47,7 +55,7 @@ int nl_fd(const struct nl *nl);
 int nl_resolve_family(struct nl *nl, const char *name, const char *group,
 		      uint16_t *family, uint32_t *group_id);
 
-/* Prepare for events: large receive queue and non-blocking reads. */
+/* Prepare for events: a large receive queue, and room to drain it in batches. */
 int nl_event_socket(struct nl *nl);
 /* Join / leave multicast group @group (-EPERM: needs CAP_NET_ADMIN). */
 int nl_join(struct nl *nl, uint32_t group);
@@ -72,9 +80,11 @@ int nl_dispatch(struct nl *nl, const void *buf, size_t len, unsigned int seq,
 		mnl_cb_t cb, void *data);
 
 /*
- * Read what is queued on a subscribed socket, @cb per message. Returns 0 once
- * the queue is empty, 1 if @cb said MNL_CB_STOP, -ENOBUFS if the kernel
- * dropped messages for us (call again: the socket keeps working), or -errno.
+ * Read what is queued on a subscribed socket, @cb per message; after
+ * nl_event_socket() many datagrams per system call. Returns 0 once the queue
+ * is empty, 1 if @cb said MNL_CB_STOP (the rest of that batch is dropped),
+ * -ENOBUFS if the kernel dropped messages for us (call again: the socket
+ * keeps working), or -errno.
  */
 int nl_drain(struct nl *nl, mnl_cb_t cb, void *data);
 
