@@ -23,125 +23,127 @@ static void owner_paren(uint32_t pid, const char *comm, char *buf, size_t len)
 
 /* --- listener overflows and SYN drops ----------------------------------- */
 
-void listenlog_init(struct listenlog *l, uint64_t interval_ns)
+uint64_t listenlog_delta(uint64_t before, uint64_t now)
+{
+	return now >= before ? now - before : now;
+}
+
+void listenlog_init(struct listenlog *l)
 {
 	memset(l, 0, sizeof(*l));
-	l->interval_ns = interval_ns;
+}
+
+void listenlog_restart(struct listenlog *l, uint64_t now_ns)
+{
+	free(l->prev);
+	l->prev = NULL;
+	l->n_prev = 0;
+	l->have_prev = true;
+	l->prev_ns = now_ns;
+}
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* Socket cookies are unique on the host; the rest matters only without one. */
+static int cmp_listener(const void *pa, const void *pb)
+{
+	const struct listenlog_count *a = pa, *b = pb;
+
+	return cmp_u64(a->cookie, b->cookie) ?: cmp_u64(a->netns_cookie, b->netns_cookie) ?:
+	       cmp_u64(a->family, b->family) ?: cmp_u64(a->port, b->port) ?:
+	       memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+static struct listenlog_count listenlog_count_of(const struct tw_listener *ls)
+{
+	struct listenlog_count c = {
+		.cookie = ls->cookie, .netns_cookie = ls->netns_cookie, .family = ls->family,
+		.port = ls->port, .overflows = ls->overflows, .syn_drops = ls->syn_drops,
+	};
+
+	memcpy(c.addr, ls->addr, sizeof(c.addr));
+	return c;
 }
 
 /*
- * Socket cookies are unique on the host. Without one, a listener is its
- * namespace and address; a namespace is its cookie, since a later one can
- * get the same inode number.
+ * "tcpwatchd: listener 127.0.0.1:8080 (pid 12 nginx) accept queue overflowed
+ * 3 times in the last 15.00s (queue 129/128)", the queues as the dump found
+ * them.
  */
-static bool same_listener(const struct listenlog_entry *e, const struct tw_event *ev)
-{
-	if (e->cookie || ev->cookie)
-		return e->cookie == ev->cookie;
-	return e->netns_cookie == ev->netns_cookie && e->netns == ev->netns &&
-	       e->t.family == ev->t.family &&
-	       e->t.sport == ev->t.sport && !memcmp(e->t.saddr, ev->t.saddr, 16);
-}
-
-static void listenlog_line(struct listenlog_entry *e, FILE *log, uint64_t now_ns)
+static void listenlog_line(FILE *log, const struct tw_listener *ls, uint64_t overflows,
+			   uint64_t syn_drops, uint64_t window_ns)
 {
 	char local[TW_ADDRPORT_LEN], owner[TW_OWNER_LEN], window[16];
-	const char *plural = e->overflows == 1 ? "" : "s";
 
-	if (tw_addrport_format(e->t.family, e->t.saddr, e->t.sport, local, sizeof(local)))
-		snprintf(local, sizeof(local), "?:%u", e->t.sport);
-	owner_paren(e->pid, e->comm, owner, sizeof(owner));
+	if (tw_addrport_format(ls->family, ls->addr, ls->port, local, sizeof(local)))
+		snprintf(local, sizeof(local), "?:%u", ls->port);
+	owner_paren(ls->pid, ls->comm, owner, sizeof(owner));
+	tw_duration_format(window_ns, window, sizeof(window));
 	fprintf(log, "tcpwatchd: listener %s %s", local, owner);
-	if (e->overflows)
-		fprintf(log, " accept queue overflowed %" PRIu64 " time%s", e->overflows, plural);
-	if (e->syn_drops)
-		fprintf(log, "%s dropped %" PRIu64 " SYN%s", e->overflows ? " and" : "",
-			e->syn_drops, e->syn_drops == 1 ? "" : "s");
-	if (e->last_line_ns) {
-		tw_duration_format(now_ns - e->last_line_ns, window, sizeof(window));
-		fprintf(log, " in the last %s", window);
-	}
-	if (e->overflows && e->syn_drops)
+	if (overflows)
+		fprintf(log, " accept queue overflowed %" PRIu64 " time%s", overflows,
+			overflows == 1 ? "" : "s");
+	if (syn_drops)
+		fprintf(log, "%s dropped %" PRIu64 " SYN%s", overflows ? " and" : "", syn_drops,
+			syn_drops == 1 ? "" : "s");
+	fprintf(log, " in the last %s", window);
+	if (overflows && syn_drops)
 		fprintf(log, " (accept queue %" PRIu32 "/%" PRIu32 ", SYN queue %" PRIu32 ")\n",
-			e->accept_queue, e->backlog, e->syn_queue);
-	else if (e->overflows)
-		fprintf(log, " (queue %" PRIu32 "/%" PRIu32 ")\n", e->accept_queue, e->backlog);
+			ls->accept_queue, ls->backlog, ls->syn_queue);
+	else if (overflows)
+		fprintf(log, " (queue %" PRIu32 "/%" PRIu32 ")\n", ls->accept_queue, ls->backlog);
 	else
-		fprintf(log, " (SYN queue %" PRIu32 "/%" PRIu32 ")\n", e->syn_queue, e->backlog);
-	e->overflows = e->syn_drops = 0;
-	e->last_line_ns = now_ns;
+		fprintf(log, " (SYN queue %" PRIu32 "/%" PRIu32 ")\n", ls->syn_queue, ls->backlog);
 }
 
-static bool may_log(const struct listenlog *l, const struct listenlog_entry *e,
-		    uint64_t now_ns)
+int listenlog_scan(struct listenlog *l, FILE *log, const struct tw_listeners *ls,
+		   uint64_t now_ns)
 {
-	return !e->last_line_ns || now_ns - e->last_line_ns >= l->interval_ns;
-}
+	struct listenlog_count *now = malloc((ls->n + 1) * sizeof(*now));
+	size_t i;
 
-/* The entry for @ev's listener, or a fresh one in place of the stalest. */
-static struct listenlog_entry *listenlog_slot(struct listenlog *l, FILE *log,
-					      const struct tw_event *ev, uint64_t now_ns)
-{
-	struct listenlog_entry *e, *stalest = &l->e[0];
-
-	for (e = l->e; e < l->e + LISTENLOG_SLOTS; e++) {
-		if (!e->used)
-			stalest = e;
-		else if (same_listener(e, ev))
-			return e;
-		else if (stalest->used && e->last_seen_ns < stalest->last_seen_ns)
-			stalest = e;
+	if (!now) {
+		listenlog_free(l);	/* no baseline: none is better than a wrong one */
+		return -ENOMEM;
 	}
-	/* Say what it was holding back before forgetting it. */
-	if (stalest->used && (stalest->overflows || stalest->syn_drops))
-		listenlog_line(stalest, log, now_ns);
-	memset(stalest, 0, sizeof(*stalest));
-	stalest->used = true;
-	stalest->cookie = ev->cookie;
-	stalest->netns_cookie = ev->netns_cookie;
-	stalest->netns = ev->netns;
-	stalest->t = ev->t;
-	return stalest;
+	for (i = 0; i < ls->n; i++) {
+		const struct listenlog_count *was;
+		uint64_t overflows, syn_drops;
+
+		now[i] = listenlog_count_of(&ls->v[i]);
+		if (!l->have_prev)
+			continue;
+		/* One it has not seen is new since: its counts are too. */
+		was = l->n_prev ? bsearch(&now[i], l->prev, l->n_prev, sizeof(*l->prev),
+					  cmp_listener) : NULL;
+		overflows = listenlog_delta(was ? was->overflows : 0, now[i].overflows);
+		syn_drops = listenlog_delta(was ? was->syn_drops : 0, now[i].syn_drops);
+		if (overflows || syn_drops)
+			listenlog_line(log, &ls->v[i], overflows, syn_drops, now_ns - l->prev_ns);
+	}
+	qsort(now, ls->n, sizeof(*now), cmp_listener);
+	free(l->prev);
+	l->prev = now;
+	l->n_prev = ls->n;
+	l->have_prev = true;
+	l->prev_ns = now_ns;
+	return 0;
 }
 
-void listenlog_event(struct listenlog *l, FILE *log, const struct tw_event *ev,
-		     uint64_t now_ns)
+void listenlog_free(struct listenlog *l)
 {
-	struct listenlog_entry *e;
-
-	if (ev->type != TCPWATCH_EV_OVERFLOW && ev->type != TCPWATCH_EV_SYN_DROP)
-		return;
-	e = listenlog_slot(l, log, ev, now_ns);
-	e->last_seen_ns = now_ns;
-	e->pid = ev->pid;
-	memcpy(e->comm, ev->comm, sizeof(e->comm));
-	e->syn_queue = ev->syn_queue;
-	e->accept_queue = ev->accept_queue;
-	e->backlog = ev->backlog;
-	if (ev->type == TCPWATCH_EV_OVERFLOW)
-		e->overflows++;
-	else
-		e->syn_drops++;
-	if (may_log(l, e, now_ns))
-		listenlog_line(e, log, now_ns);
-}
-
-void listenlog_flush(struct listenlog *l, FILE *log, uint64_t now_ns)
-{
-	struct listenlog_entry *e;
-
-	for (e = l->e; e < l->e + LISTENLOG_SLOTS; e++)
-		if (e->used && (e->overflows || e->syn_drops) && may_log(l, e, now_ns))
-			listenlog_line(e, log, now_ns);
+	free(l->prev);
+	listenlog_init(l);
 }
 
 /* --- leaking sockets ---------------------------------------------------- */
 
 static int cmp_cookie(const void *pa, const void *pb)
 {
-	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-
-	return a < b ? -1 : a > b;
+	return cmp_u64(*(const uint64_t *)pa, *(const uint64_t *)pb);
 }
 
 static bool leaklog_seen(const struct leaklog *l, uint64_t cookie)

@@ -231,6 +231,7 @@ int evout_open(struct evout *o, FILE *err)
 			strerror(e), o->fd >= 0 ? "; still writing to the old file" : "");
 		return -e;
 	}
+	evout_flush(o, err);	/* what came before SIGHUP goes to the old file */
 	evout_close_fd(o, err, "the old ");
 	o->fd = fd;
 	o->torn = false;
@@ -254,48 +255,82 @@ static int write_all(int fd, const char *buf, size_t len, size_t *done)
 	return 0;
 }
 
-/* A line cut short (ENOSPC half-way) is ended first, so the next is whole. */
-static int evout_line(struct evout *o, const char *line, size_t len)
+/* @n lines lost to error @e: counted, and said unless that error was. */
+static void evout_lost(struct evout *o, uint64_t n, int e, FILE *err)
 {
-	size_t done;
-	int ret;
+	o->lost += n;
+	o->err = e;
+	if (o->said != e)
+		fprintf(err, "tcpwatchd: writing events to %s: %s; counting the lines lost\n",
+			evout_name(o), strerror(e));
+	o->said = e;
+}
 
-	if (o->torn) {
-		ret = write_all(o->fd, "\n", 1, &done);
-		if (ret)
-			return ret;
-		o->torn = false;
+static uint64_t count_lines(const char *s, size_t len)
+{
+	const char *end = s + len;
+	uint64_t n = 0;
+
+	while ((s = memchr(s, '\n', end - s))) {
+		n++;
+		s++;
 	}
-	ret = write_all(o->fd, line, len, &done);
-	o->torn = ret && done;
+	return n;
+}
+
+/*
+ * The lines whole up to where a write stopped went out; the rest are lost.
+ * A line cut short (ENOSPC half-way) is ended first, so the next is whole.
+ */
+int evout_flush(struct evout *o, FILE *err)
+{
+	size_t done = 0;
+	int ret = 0;
+
+	if (!o->lines)
+		return 0;
+	if (fflush(o->pending)) {
+		ret = -ENOMEM;
+	} else if (o->torn) {
+		ret = write_all(o->fd, "\n", 1, &done);
+		o->torn = !!ret;
+		done = 0;
+	}
+	if (!ret) {
+		ret = write_all(o->fd, o->buf, o->len, &done);
+		o->torn = ret && done && o->buf[done - 1] != '\n';
+	}
+	if (ret)
+		evout_lost(o, o->lines - (done ? count_lines(o->buf, done) : 0), -ret, err);
+	else
+		o->err = 0;
+	o->lines = 0;
+	rewind(o->pending);
 	return ret;
 }
 
 int evout_event(struct evout *o, const struct tw_event *ev, FILE *err)
 {
-	char *line = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&line, &len);
-	int ret = -ENOMEM;
+	off_t start;
 
-	if (m) {
-		event_print_json(m, ev);
-		ret = ferror(m) ? -ENOMEM : 0;
-		if (fclose(m) && !ret)
-			ret = -ENOMEM;
-		if (!ret)
-			ret = evout_line(o, line, len);
+	if (!o->pending) {
+		o->pending = open_memstream(&o->buf, &o->len);
+		if (!o->pending) {
+			evout_lost(o, 1, ENOMEM, err);
+			return -ENOMEM;
+		}
 	}
-	free(line);
-	o->err = -ret;
-	if (!ret)
-		return 0;
-	o->lost++;
-	if (o->said != o->err)
-		fprintf(err, "tcpwatchd: writing events to %s: %s; counting the lines lost\n",
-			evout_name(o), strerror(o->err));
-	o->said = o->err;
-	return ret;
+	start = ftello(o->pending);
+	event_print_json(o->pending, ev);
+	if (ferror(o->pending)) {
+		/* No memory for the whole line: take back what is there of it. */
+		clearerr(o->pending);
+		fseeko(o->pending, start, SEEK_SET);
+		evout_lost(o, 1, ENOMEM, err);
+		return -ENOMEM;
+	}
+	o->lines++;
+	return ftello(o->pending) >= EVOUT_FLUSH_AT ? evout_flush(o, err) : 0;
 }
 
 void evout_report(struct evout *o, FILE *err)
@@ -315,5 +350,14 @@ void evout_report(struct evout *o, FILE *err)
 
 void evout_close(struct evout *o, FILE *err)
 {
+	if (o->fd >= 0)
+		evout_flush(o, err);
 	evout_close_fd(o, err, "");
+	if (o->pending)
+		fclose(o->pending);
+	free(o->buf);
+	o->pending = NULL;
+	o->buf = NULL;
+	o->len = 0;
+	o->lines = 0;
 }

@@ -30,28 +30,45 @@ void event_print_header(FILE *f, bool wide);
 void event_print_human(FILE *f, const struct tw_event *ev, bool wide);
 
 /*
- * tcpwatchd's --output. Each line goes to write(2) whole, not through a
- * stdio buffer that a failed write leaves in an unknown state. A line that
- * cannot be written is counted; the error is said on @err at once, and said
- * again only when it changes or after evout_report() saw the output work.
+ * tcpwatchd's --output. Lines collect in memory and go out with one write(2)
+ * per evout_flush() (the daemon's: once per wakeup) or when EVOUT_FLUSH_AT
+ * bytes wait, never through a stdio buffer that a failed write leaves in an
+ * unknown state. A line that cannot be written is counted; the error is said
+ * on @err at once, and said again only when it changes or after
+ * evout_report() saw the output work.
  */
+#define EVOUT_FLUSH_AT	(256 * 1024)
+
 struct evout {
 	const char *path;		/* "-": stdout */
 	int fd;				/* -1 while closed */
+	FILE *pending;			/* lines not written yet (a memstream) */
+	char *buf;			/* its text, valid after fflush() */
+	size_t len;
+	uint64_t lines;			/* lines in it */
 	bool torn;			/* a line was cut short: end it first */
-	int err;			/* errno of the last line, 0 if it went out */
+	int err;			/* errno of the last write, 0 if it went out */
 	int said;			/* errno said since the output last worked */
 	uint64_t lost;			/* lines not written, in all */
 	uint64_t reported;		/* @lost at the last report */
 };
 
 void evout_init(struct evout *o, const char *path);
-/* Opens, or reopens (SIGHUP): on failure the old file stays. 0 or -errno, said. */
+/*
+ * Opens, or reopens (SIGHUP) after writing what is pending to the old file:
+ * on failure the old file stays. 0 or -errno, said.
+ */
 int evout_open(struct evout *o, FILE *err);
-/* 0, or -errno: the line was not written and is counted in @o->lost. */
+/*
+ * Queues @ev's line; writes what is queued if that reaches EVOUT_FLUSH_AT.
+ * 0, or -errno: lines were lost and counted in @o->lost.
+ */
 int evout_event(struct evout *o, const struct tw_event *ev, FILE *err);
+/* Writes the lines queued: 0, or -errno with those not written counted. */
+int evout_flush(struct evout *o, FILE *err);
 /* Once an interval: the lines lost since the last report, if any. */
 void evout_report(struct evout *o, FILE *err);
+/* Flushes, then closes. */
 void evout_close(struct evout *o, FILE *err);
 
 #endif

@@ -273,6 +273,12 @@ out:
 
 static void metrics_daemon(FILE *f, const struct daemon_stats *d)
 {
+	metric(f, "tcpwatch_daemon_event_output", "gauge",
+	       "1 if tcpwatchd follows the events and writes each one (--output); 0 if "
+	       "it does not subscribe to them (then it exports no per-event counters).",
+	       d != NULL);
+	if (!d)
+		return;
 	metric(f, "tcpwatch_daemon_events_received_total", "counter",
 	       "Events tcpwatchd received and wrote out.", d->received);
 	metric(f, "tcpwatch_daemon_events_missed_total", "counter",
@@ -283,6 +289,8 @@ static void metrics_daemon(FILE *f, const struct daemon_stats *d)
 	       "Times tcpwatchd's netlink receive queue overflowed.", d->enobufs);
 	metric(f, "tcpwatch_daemon_malformed_total", "counter",
 	       "Netlink messages tcpwatchd could not parse.", d->malformed);
+	metric(f, "tcpwatch_daemon_output_lost_total", "counter",
+	       "Event lines tcpwatchd could not write to its output.", d->output_lost);
 }
 
 void metrics_write(FILE *f, const struct tw_summary *sum, const struct tw_listeners *ls,

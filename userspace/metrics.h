@@ -14,18 +14,20 @@
 
 #include "parse.h"
 
-/* What the daemon itself saw of the event stream. */
+/* What the daemon itself saw of the event stream (--output). */
 struct daemon_stats {
 	uint64_t received;		/* events written out */
 	uint64_t missed;		/* seq gaps: never received */
 	uint64_t missed_kernel;		/* of those: lost in the kernel's ring */
 	uint64_t enobufs;		/* receive queue overflows */
 	uint64_t malformed;		/* messages that failed to parse */
+	uint64_t output_lost;		/* lines it could not write */
 };
 
 /*
  * @sum and @ls NULL when the module could not be read (tcpwatch_up 0);
- * @leaked, sockets per state older than --leak-age, NULL when unknown.
+ * @leaked, sockets per state older than --leak-age, NULL when unknown;
+ * @d NULL when the daemon does not follow events (no --output).
  */
 void metrics_write(FILE *f, const struct tw_summary *sum, const struct tw_listeners *ls,
 		   const uint64_t *leaked, const struct daemon_stats *d);

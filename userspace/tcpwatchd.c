@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tcpwatchd: log every tcpwatch event as a JSON line and keep a Prometheus
- * textfile up to date. It stays in the foreground (systemd or a supervisor
- * runs it), survives the module being absent or reloaded, and says what it
- * missed. On its log (stderr or --log) it reports trouble as it happens:
- * listener overflows and SYN drops, and sockets leaking in CLOSE_WAIT,
- * FIN_WAIT2 or LAST_ACK — rate-limited.
+ * tcpwatchd: keep a Prometheus textfile up to date and, on its log (stderr or
+ * --log), report trouble every interval: listener overflows and SYN drops
+ * (from the module's per-listener counters), and sockets leaking in
+ * CLOSE_WAIT, FIN_WAIT2 or LAST_ACK. With --output it also follows the
+ * "events" group and writes every event as a JSON line, saying what it
+ * missed. Without, it never joins that group: the module then sends no
+ * events at all, which is what makes the default cheap. It stays in the
+ * foreground (systemd or a supervisor runs it) and survives the module
+ * being absent or reloaded.
  *
- * One poll() loop over four things: the event socket (the "events" group and
- * nlctrl's "notify" group, which announces the family coming and going), a
- * signalfd, a timerfd for the metrics interval, and a one-second timeout while
- * the module is away. Requests go on a second socket that joins no group.
+ * One poll() loop over four things: the live socket (nlctrl's "notify" group,
+ * which announces the family coming and going, and with --output the
+ * "events" group), a signalfd, a timerfd for the interval, and a one-second
+ * timeout while the module is away. Requests go on a second socket that
+ * joins no group.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,7 +44,7 @@
 #define RETRY_NS 1000000000ull
 
 struct daemon {
-	const char *output;		/* "-" for stdout */
+	const char *output;		/* "-" for stdout; NULL: no events followed */
 	const char *log_path;		/* "-" for stderr */
 	const char *prom;		/* NULL: no metrics file */
 	uint64_t interval_ns;
@@ -48,9 +52,9 @@ struct daemon {
 
 	struct evout out;		/* lines it could not take are counted */
 	FILE *log;
-	struct listenlog *listen;	/* overflows and SYN drops, rate-limited */
+	struct listenlog listen;	/* overflows and SYN drops, per dump */
 	struct leaklog leaks;
-	struct nl live;			/* subscribed: events, nlctrl notify */
+	struct nl live;			/* subscribed: nlctrl notify, events if output */
 	struct nl req;			/* requests; knows the family id */
 	uint32_t joined_group;		/* our "events" membership, 0 if none */
 	bool present;			/* module loaded and subscribed to */
@@ -70,25 +74,32 @@ struct daemon {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [--output FILE|-] [--prom FILE] [--interval T]\n"
-		"                 [--log FILE|-] [--leak-age T]\n\n"
-		"Write every tcpwatch event as one JSON line (the format of\n"
-		"'tcpwatch events --json') and, every interval, Prometheus metrics for\n"
-		"node_exporter's textfile collector. Log listener accept-queue overflows\n"
-		"and SYN drops as they happen (at most a line per listener per interval)\n"
-		"and, every interval, sockets in CLOSE_WAIT, FIN_WAIT2 or LAST_ACK for\n"
-		"longer than the leak age (each once) with a line per owner. Runs in the\n"
+	fprintf(f, "Usage: " PROG " [--prom FILE] [--interval T] [--log FILE|-]\n"
+		"                 [--leak-age T] [--output FILE|-]\n\n"
+		"Every interval, write Prometheus metrics for node_exporter's textfile\n"
+		"collector and log trouble: listener accept-queue overflows and SYN drops\n"
+		"since the last interval (at most a line per listener), and sockets in\n"
+		"CLOSE_WAIT, FIN_WAIT2 or LAST_ACK for longer than the leak age (each\n"
+		"once) with a line per owner. No per-event output unless --output is\n"
+		"given: then it also writes every tcpwatch event as one JSON line (the\n"
+		"format of 'tcpwatch events --json'), which costs far more. Runs in the\n"
 		"foreground; SIGINT or SIGTERM flush, write the metrics once more and\n"
 		"exit; SIGHUP reopens the output and log files. Needs CAP_NET_ADMIN.\n\n"
-		"  -o, --output FILE   append events to FILE; '-' is stdout (default)\n"
 		"  -p, --prom FILE     metrics file, e.g. .../textfile/tcpwatch.prom\n"
-		"  -i, --interval T    metrics, loss and leak reports every T (default\n"
-		"                      15s; '0.5', '500ms', '1m' work)\n"
+		"  -i, --interval T    metrics and trouble log every T (default 15s;\n"
+		"                      '0.5', '500ms', '1m' work)\n"
 		"  -l, --log FILE      append the trouble log to FILE; '-' is stderr\n"
 		"                      (default)\n"
 		"  -L, --leak-age T    a socket leaks after T in its state (default 60s)\n"
+		"  -o, --output FILE   follow the events and append each to FILE; '-' is\n"
+		"                      stdout (default: no per-event output)\n"
 		"  -F, --foreground    accepted for compatibility: always the case\n"
 		"  -h, --help          this help\n");
+}
+
+static bool following(const struct daemon *d)
+{
+	return d->output != NULL;
 }
 
 static uint64_t now_ns(void)
@@ -153,7 +164,7 @@ static int open_log(struct daemon *d)
 /* Each file on its own: one that cannot be reopened keeps no other from it. */
 static int open_files(struct daemon *d)
 {
-	int out = evout_open(&d->out, stderr);
+	int out = following(d) ? evout_open(&d->out, stderr) : 0;
 	int log = open_log(d);
 
 	return out ?: log;
@@ -180,16 +191,12 @@ static int scan_leaks(struct daemon *d, uint64_t leaked[TCPWATCH_NR_STATES])
 	return ret;
 }
 
-/* The daemon's own --output, after metrics_write()'s daemon counters. */
-static void metrics_output(FILE *f, const struct evout *o)
-{
-	const char *name = "tcpwatch_daemon_output_lost_total";
-
-	prom_family(f, name, "counter", "Event lines tcpwatchd could not write to its output.");
-	prom_u64(f, name, NULL, o->lost);
-}
-
-static void write_metrics(struct daemon *d)
+/*
+ * Read the aggregates, scan for leaks and write the metrics; with
+ * @log_listeners, also log the listeners' overflows and SYN drops since the
+ * last time (once an interval: each line covers the time since the last).
+ */
+static void write_metrics(struct daemon *d, bool log_listeners)
 {
 	static struct tw_summary sum;
 	uint64_t leaked[TCPWATCH_NR_STATES] = {};
@@ -210,6 +217,8 @@ static void write_metrics(struct daemon *d)
 		else
 			nl_perror(&d->req, PROG, "reading the aggregates", ret);
 	}
+	if (up && log_listeners && listenlog_scan(&d->listen, d->log, &ls, now_ns()))
+		fprintf(stderr, PROG ": logging listener overflows: %s\n", strerror(ENOMEM));
 	if (up) {
 		ret = scan_leaks(d, leaked);
 		scanned = !ret;
@@ -218,11 +227,11 @@ static void write_metrics(struct daemon *d)
 	}
 	if (!d->prom)
 		goto out;
+	d->stats.output_lost = d->out.lost;
 	ret = prom_begin(&p, d->prom);
 	if (!ret) {
 		metrics_write(p.f, up ? &sum : NULL, up ? &ls : NULL, scanned ? leaked : NULL,
-			      &d->stats);
-		metrics_output(p.f, &d->out);
+			      following(d) ? &d->stats : NULL);
 		ret = prom_commit(&p);
 	}
 	if (ret)
@@ -268,7 +277,6 @@ static int handle_event(struct daemon *d, const struct nlmsghdr *nlh)
 	if (ret <= 0)
 		return ret;
 	evout_event(&d->out, &ev, stderr);	/* a failure is counted and said */
-	listenlog_event(d->listen, d->log, &ev, now_ns());
 	d->stats.received++;
 	seqtrack_totals(&d->seq, &t);
 	d->stats.missed = d->missed_base + t.missed;
@@ -281,14 +289,29 @@ static int history_cb(const struct nlmsghdr *nlh, void *data)
 	return tw_cb_result(handle_event(data, nlh));
 }
 
-/* Find the family, join its group; seqs restart with a new module. */
+/* Since the daemon started: a baseline; after an absence: counts from 0. */
+static void listen_baseline(struct daemon *d)
+{
+	struct tw_listeners ls = {};
+
+	if (d->said_absent)
+		listenlog_restart(&d->listen, now_ns());
+	else if (!query_listeners(&d->req, NULL, &ls))
+		listenlog_scan(&d->listen, d->log, &ls, now_ns());
+	tw_listeners_free(&ls);
+}
+
+/*
+ * Find the family and, following events, join its group: seqs restart with a
+ * new module.
+ */
 static int attach(struct daemon *d)
 {
 	int ret;
 
 	d->last_attempt_ns = now_ns();
 	ret = nl_resolve(&d->req);
-	if (!ret)
+	if (!ret && following(d))
 		ret = nl_join(&d->live, d->req.events_group);
 	if (ret == -ENOENT) {
 		if (!d->said_absent)
@@ -302,10 +325,12 @@ static int attach(struct daemon *d)
 		return ret;
 	}
 	d->live.family = d->req.family;
-	d->joined_group = d->req.events_group;
+	d->joined_group = following(d) ? d->req.events_group : 0;
 	d->present = true;
+	listen_baseline(d);
 	if (d->said_absent)
-		fprintf(stderr, PROG ": module is back, following events\n");
+		fprintf(stderr, PROG ": module is back, %s\n",
+			following(d) ? "following events" : "reading its counters");
 	d->said_absent = false;
 	/* A new module instance: new seqs, its loss counter starts at 0. */
 	seqtrack_reset(&d->seq);
@@ -333,15 +358,26 @@ static int live_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
- * The kernel dropped messages for us. Re-read the aggregates now, and fetch
- * the history still in the rings: whatever is there of what we missed gets
- * written (seqtrack skips what we already have).
+ * The kernel dropped messages for us. Following events: re-read the
+ * aggregates now, and fetch the history still in the rings: whatever is
+ * there of what we missed gets written (seqtrack skips what we already
+ * have). Else only nlctrl's notifications were lost: see for ourselves
+ * whether the module went or came back meanwhile.
  */
 static void recover(struct daemon *d)
 {
+	uint16_t family = d->live.family;
 	int ret;
 
-	write_metrics(d);
+	if (!following(d)) {
+		ret = nl_resolve(&d->req);
+		if (d->present && (ret == -ENOENT || (!ret && d->req.family != family)))
+			detach(d, "module gone");
+		if (!d->present)
+			attach(d);
+		return;
+	}
+	write_metrics(d, false);
 	ret = query_history(&d->req, NULL, history_cb, d);
 	if (ret && ret != -ENOENT)
 		nl_perror(&d->req, PROG, "reading the event history", ret);
@@ -392,7 +428,7 @@ static int setup_sockets(struct daemon *d)
 	ret = nl_open_unresolved(&d->live);
 	if (!ret)
 		ret = nl_open_unresolved(&d->req);
-	if (!ret)
+	if (!ret && following(d))
 		ret = nl_event_socket(&d->live);
 	if (!ret)
 		ret = nl_resolve_family(&d->req, "nlctrl", "notify", &ctrl, &notify);
@@ -417,16 +453,25 @@ static int daemon_setup(struct daemon *d)
 		return ret;
 	}
 	ret = setup_sockets(d);
-	return ret ?: attach(d);
+	if (ret)
+		return ret;
+	if (following(d))
+		fprintf(stderr, PROG ": per-event output on: following the events, writing "
+			"each to %s\n", strcmp(d->output, "-") ? d->output : "standard output");
+	else
+		fprintf(stderr, PROG ": per-event output off: metrics and trouble log only, "
+			"not subscribed to events (--output FILE|- writes each event)\n");
+	return attach(d);
 }
 
 /* -1 (forever) while the module is there, else until the next retry. */
 static int poll_timeout(const struct daemon *d)
 {
-	uint64_t since = now_ns() - d->last_attempt_ns;
+	uint64_t since;
 
 	if (d->present)
 		return -1;
+	since = now_ns() - d->last_attempt_ns;
 	return since >= RETRY_NS ? 0 : (int)((RETRY_NS - since) / 1000000) + 1;
 }
 
@@ -436,10 +481,11 @@ static void on_tick(struct daemon *d)
 
 	if (read(d->timerfd, &expirations, sizeof(expirations)) < 0)
 		return;
-	write_metrics(d);
+	write_metrics(d, true);
+	if (!following(d))
+		return;
 	report_loss(d);
 	evout_report(&d->out, stderr);
-	listenlog_flush(d->listen, d->log, now_ns());
 }
 
 /* Returns 1 when it is time to stop. */
@@ -473,6 +519,8 @@ static int daemon_loop(struct daemon *d)
 			return ret;
 		if (pfd[2].revents)
 			on_tick(d);
+		/* Once a wakeup, not once a line: what it received goes out. */
+		evout_flush(&d->out, stderr);
 		if (!d->present && now_ns() - d->last_attempt_ns >= RETRY_NS &&
 		    (ret = attach(d)))
 			return ret;
@@ -481,10 +529,13 @@ static int daemon_loop(struct daemon *d)
 
 static void daemon_teardown(struct daemon *d)
 {
-	evout_report(&d->out, stderr);
-	evout_close(&d->out, stderr);
+	if (following(d)) {
+		evout_close(&d->out, stderr);
+		evout_report(&d->out, stderr);
+	}
 	close_log(d);
 	leaklog_free(&d->leaks);
+	listenlog_free(&d->listen);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
 	if (d->timerfd >= 0)
@@ -544,13 +595,10 @@ static int parse_opts(int argc, char *argv[], struct daemon *d)
 
 int main(int argc, char *argv[])
 {
-	static struct listenlog listen;
 	struct daemon d = {
-		.output = "-",
 		.log_path = "-",
 		.interval_ns = 15000000000ull,
 		.leak_age_ns = 60000000000ull,
-		.listen = &listen,
 		.sigfd = -1,
 		.timerfd = -1,
 	};
@@ -559,14 +607,16 @@ int main(int argc, char *argv[])
 	ret = parse_opts(argc, argv, &d);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	evout_init(&d.out, d.output);
+	evout_init(&d.out, d.output ?: "-");
 	seqtrack_init(&d.seq);
-	listenlog_init(d.listen, d.interval_ns);
+	listenlog_init(&d.listen);
 	ret = daemon_setup(&d);
 	if (!ret)
 		ret = daemon_loop(&d);
-	if (!ret)
-		write_metrics(&d);
+	if (!ret) {
+		evout_flush(&d.out, stderr);
+		write_metrics(&d, true);
+	}
 	daemon_teardown(&d);
 	return ret ? 1 : 0;
 }

@@ -316,8 +316,11 @@ static void test_daemon_lifecycle(void)
 		slurp(f, text, sizeof(text));
 		unlink(prom);
 	}
-	CHECK(strstr(text, "tcpwatch_up") && strstr(text, "tcpwatch_daemon_events_missed_total 0"),
-	      "tcpwatchd: metrics file written");
+	CHECK(strstr(text, "tcpwatch_up") && strstr(text, "\ntcpwatch_daemon_event_output 0\n") &&
+	      !strstr(text, "tcpwatch_daemon_events_"),
+	      "tcpwatchd: metrics file written; it says per-event output is off");
+	CHECK(count(r.err, "per-event output off") == 1 && r.out[0] == '\0',
+	      "tcpwatchd: without --output, no events and the startup line says so");
 	CHECK(!stat(log, &st) && st.st_size == 0, "tcpwatchd: --log file opened, no trouble");
 	unlink(log);
 	rmdir(dir);

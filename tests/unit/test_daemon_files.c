@@ -86,7 +86,7 @@ static const struct tw_event lost_event = { .type = TCPWATCH_EV_LOST, .seq = 7, 
 /*
  * A full disk: every line fails with ENOSPC and is counted, the error is said
  * once, the interval's report says how many; when the output works again the
- * report says so, and a new failure is said again.
+ * report says so, and a new failure is said again. Lines go out when flushed.
  */
 static void test_output_full(void)
 {
@@ -103,11 +103,14 @@ static void test_output_full(void)
 	CHECK(!evout_open(&o, err), "output: /dev/full opened");
 	a = evout_event(&o, &lost_event, err);
 	b = evout_event(&o, &lost_event, err);
-	e = evout_event(&o, &lost_event, err);
-	CHECK(a == -ENOSPC && b == -ENOSPC && e == -ENOSPC && o.lost == 3,
-	      "output full: each line fails with -ENOSPC and is counted");
+	e = evout_flush(&o, err);
+	CHECK(!a && !b && e == -ENOSPC && o.lost == 2,
+	      "output full: the lines are queued; the flush fails with -ENOSPC, counts them");
+	CHECK(!evout_event(&o, &lost_event, err) && evout_flush(&o, err) == -ENOSPC &&
+	      o.lost == 3 && !evout_flush(&o, err), "output full: nothing queued twice");
 	evout_report(&o, err);
 	evout_event(&o, &lost_event, err);
+	evout_flush(&o, err);
 	tap_streq(capture_end(&c),
 		  "tcpwatchd: writing events to /dev/full: No space left on device; "
 		  "counting the lines lost\n"
@@ -119,12 +122,13 @@ static void test_output_full(void)
 	/* SIGHUP onto a disk with room. */
 	err = capture_begin(&c);
 	o.path = path;
-	CHECK(!evout_open(&o, err) && !evout_event(&o, &lost_event, err),
-	      "output full: reopened elsewhere, a line goes out");
+	CHECK(!evout_open(&o, err) && !evout_event(&o, &lost_event, err) &&
+	      !evout_flush(&o, err), "output full: reopened elsewhere, a line goes out");
 	evout_report(&o, err);
 	o.path = "/dev/full";
 	evout_open(&o, err);
 	evout_event(&o, &lost_event, err);
+	evout_flush(&o, err);
 	evout_report(&o, err);
 	evout_close(&o, err);
 	snprintf(text, sizeof(text), "tcpwatchd: 1 event line lost writing to %s (4 in all); "
@@ -168,10 +172,12 @@ static void test_output_torn(void)
 	small.rlim_cur = 10;
 	sigxfsz = signal(SIGXFSZ, SIG_IGN);
 	setrlimit(RLIMIT_FSIZE, &small);
-	a = evout_event(&o, &lost_event, err);
+	evout_event(&o, &lost_event, err);
+	a = evout_flush(&o, err);
 	setrlimit(RLIMIT_FSIZE, &was);
 	signal(SIGXFSZ, sigxfsz);
-	b = evout_event(&o, &lost_event, err);
+	evout_event(&o, &lost_event, err);
+	b = evout_flush(&o, err);
 	evout_close(&o, err);
 	capture_end(&c);
 	capture_free(&c);
@@ -179,6 +185,50 @@ static void test_output_torn(void)
 	slurp(path, text, sizeof(text));
 	tap_streq(text, "{\"type\":\"l\n" LOST_LINE, "output torn: ended, the next line whole");
 	unlink(path);
+	rmdir(dir);
+}
+
+static size_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : (size_t)st.st_size;
+}
+
+/*
+ * Lines wait in memory for the flush (the daemon's, once a wakeup), or until
+ * EVOUT_FLUSH_AT bytes wait; a reopen (SIGHUP) writes them to the old file.
+ */
+static void test_output_batched(void)
+{
+	char dir[] = "/tmp/tcpwatchd-test-XXXXXX", path[64], moved[64];
+	const size_t len = sizeof(LOST_LINE) - 1;
+	struct evout o;
+	size_t i, n = EVOUT_FLUSH_AT / len + 1;
+	int ret = 0;
+
+	mkdtemp(dir);
+	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
+	snprintf(moved, sizeof(moved), "%s/events.jsonl.1", dir);
+	evout_init(&o, path);
+	evout_open(&o, stderr);
+	for (i = 0; i < 10; i++)
+		ret |= evout_event(&o, &lost_event, stderr);
+	CHECK(!ret && file_size(path) == 0, "output batched: lines wait for the flush");
+	CHECK(!evout_flush(&o, stderr) && file_size(path) == 10 * len,
+	      "output batched: the flush writes them all");
+	for (i = 0; i < n; i++)
+		ret |= evout_event(&o, &lost_event, stderr);
+	CHECK(!ret && file_size(path) == (10 + n) * len,
+	      "output batched: %zu bytes waiting are written without a flush", n * len);
+	evout_event(&o, &lost_event, stderr);
+	rename(path, moved);
+	CHECK(!evout_open(&o, stderr) && file_size(moved) == (11 + n) * len &&
+	      file_size(path) == 0, "output batched: a reopen writes what waits to the old file");
+	evout_close(&o, stderr);
+	CHECK(o.lost == 0, "output batched: nothing lost");
+	unlink(path);
+	unlink(moved);
 	rmdir(dir);
 }
 
@@ -199,9 +249,10 @@ static void test_output_reopen(void)
 	err = capture_begin(&c);
 	evout_init(&o, path);
 	evout_open(&o, err);
+	evout_event(&o, &lost_event, err);
 	rename(text, moved);
 	ret = evout_open(&o, err);
-	CHECK(ret == -ENOENT && !evout_event(&o, &lost_event, err),
+	CHECK(ret == -ENOENT && !evout_event(&o, &lost_event, err) && !evout_flush(&o, err),
 	      "output reopen: fails with -ENOENT, the old file still written");
 	evout_close(&o, err);
 	snprintf(want, sizeof(want), "tcpwatchd: reopening %s: No such file or directory; "
@@ -210,7 +261,7 @@ static void test_output_reopen(void)
 	capture_free(&c);
 	snprintf(path, sizeof(path), "%s/events.jsonl", moved);
 	slurp(path, text, sizeof(text));
-	tap_streq(text, LOST_LINE, "output reopen: the line is in the old file");
+	tap_streq(text, LOST_LINE LOST_LINE, "output reopen: the lines are in the old file");
 	unlink(path);
 	rmdir(moved);
 	rmdir(dir);
@@ -291,6 +342,7 @@ void test_daemon_files(void)
 {
 	test_output_full();
 	test_output_torn();
+	test_output_batched();
 	test_output_reopen();
 	test_sighup();
 }

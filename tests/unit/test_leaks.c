@@ -169,94 +169,123 @@ static void test_leaklog(void)
 	tw_sockets_free(&s);
 }
 
-static struct tw_event overflow(uint64_t cookie, uint8_t type)
+static struct tw_listener listener(uint64_t cookie, uint64_t overflows, uint64_t syn_drops)
 {
-	struct tw_event ev = {
-		.type = type, .cookie = cookie, .netns = 1, .sk = TCPWATCH_SK_FULL,
-		.t = { .family = AF_INET, .sport = 8080 }, .old_state = TCPWATCH_LISTEN,
-		.new_state = TCPWATCH_LISTEN, .pid = 12, .comm = "nginx",
-		.syn_queue = 3, .accept_queue = 129, .backlog = 128,
+	struct tw_listener ls = {
+		.cookie = cookie, .netns = 1, .netns_cookie = 1, .family = AF_INET,
+		.port = 8080, .pid = 12, .comm = "nginx", .syn_queue = 3, .accept_queue = 129,
+		.backlog = 128, .overflows = overflows, .syn_drops = syn_drops,
 	};
 
-	inet_pton(AF_INET, "127.0.0.1", ev.t.saddr);
-	return ev;
+	inet_pton(AF_INET, "127.0.0.1", ls.addr);
+	return ls;
+}
+
+/* One dump of @n listeners at @now_ns; what it logged. */
+static const char *scan(struct listenlog *l, struct capture *c, struct tw_listener *v,
+			size_t n, uint64_t now_ns)
+{
+	struct tw_listeners ls = { .v = v, .n = n, .cap = n };
+
+	CHECK(!listenlog_scan(l, capture_begin(c), &ls, now_ns), "listener log: scanned");
+	return capture_end(c);
+}
+
+static void test_listenlog_delta(void)
+{
+	CHECK(listenlog_delta(5, 9) == 4 && listenlog_delta(9, 9) == 0 &&
+	      listenlog_delta(0, 7) == 7, "listener delta: what the counter grew by");
+	CHECK(listenlog_delta(9, 3) == 3 && listenlog_delta(UINT64_MAX, 0) == 0,
+	      "listener delta: a counter that went down restarted at 0, never negative");
 }
 
 static void test_listenlog(void)
 {
-	static struct listenlog l;
-	struct tw_event ev = overflow(42, TCPWATCH_EV_OVERFLOW);
+	struct tw_listener v[3];
+	struct listenlog l;
 	struct capture c;
-	FILE *f;
-	int i;
 
-	listenlog_init(&l, S(15));
-	f = capture_begin(&c);
-	listenlog_event(&l, f, &ev, S(100));
-	for (i = 0; i < 36; i++)
-		listenlog_event(&l, f, &ev, S(101) + i);
-	listenlog_flush(&l, f, S(110));		/* too early: held back */
-	listenlog_flush(&l, f, S(115));
-	listenlog_flush(&l, f, S(200));		/* nothing new */
-	tap_streq(capture_end(&c),
+	listenlog_init(&l);
+	v[0] = listener(42, 7, 0);
+	tap_streq(scan(&l, &c, v, 1, S(100)), "",
+		  "listener log: the first dump is the baseline, what came before is not logged");
+	capture_free(&c);
+	v[0] = listener(42, 44, 0);
+	tap_streq(scan(&l, &c, v, 1, S(115)),
 		  "tcpwatchd: listener 127.0.0.1:8080 (pid 12 nginx) accept queue overflowed "
-		  "1 time (queue 129/128)\n"
-		  "tcpwatchd: listener 127.0.0.1:8080 (pid 12 nginx) accept queue overflowed "
-		  "36 times in the last 15.00s (queue 129/128)\n",
-		  "listener log: the first at once, the rest once per interval with a count");
+		  "37 times in the last 15.00s (queue 129/128)\n",
+		  "listener log: the growth since the last dump, in one line");
+	capture_free(&c);
+	tap_streq(scan(&l, &c, v, 1, S(130)), "", "listener log: nothing new, no line");
 	capture_free(&c);
 
-	f = capture_begin(&c);
-	ev = overflow(43, TCPWATCH_EV_SYN_DROP);
-	ev.comm[0] = '\x1b';
-	listenlog_event(&l, f, &ev, S(300));
-	ev.type = TCPWATCH_EV_OVERFLOW;
-	listenlog_event(&l, f, &ev, S(301));
-	ev.type = TCPWATCH_EV_SYN_DROP;
-	listenlog_event(&l, f, &ev, S(302));
-	ev.type = TCPWATCH_EV_STATE;
-	listenlog_event(&l, f, &ev, S(303));	/* not an overflow: ignored */
-	listenlog_flush(&l, f, S(400));
-	tap_streq(capture_end(&c),
-		  "tcpwatchd: listener 127.0.0.1:8080 (pid 12 ?ginx) dropped 1 SYN "
-		  "(SYN queue 3/128)\n"
+	v[0] = listener(42, 45, 0);
+	v[0].comm[0] = '\x1b';
+	v[1] = listener(43, 0, 1);
+	v[1].port = 8081;
+	tap_streq(scan(&l, &c, v, 2, S(145)),
 		  "tcpwatchd: listener 127.0.0.1:8080 (pid 12 ?ginx) accept queue overflowed "
-		  "1 time and dropped 1 SYN in the last 1m40s (accept queue 129/128, "
-		  "SYN queue 3)\n",
-		  "listener log: SYN drops, both kinds in one line, comm made printable");
+		  "1 time in the last 15.00s (queue 129/128)\n"
+		  "tcpwatchd: listener 127.0.0.1:8081 (pid 12 nginx) dropped 1 SYN in the last "
+		  "15.00s (SYN queue 3/128)\n",
+		  "listener log: a new listener counts from 0, comm made printable");
 	capture_free(&c);
 
-	/* More listeners than slots: the stalest is flushed and replaced. */
-	f = capture_begin(&c);
-	listenlog_init(&l, S(15));
-	for (i = 0; i < LISTENLOG_SLOTS + 1; i++) {
-		ev = overflow(1000 + i, TCPWATCH_EV_OVERFLOW);
-		listenlog_event(&l, f, &ev, S(1) + i);
-		listenlog_event(&l, f, &ev, S(1) + i);
-	}
-	capture_end(&c);
-	CHECK(lines(c.buf) == LISTENLOG_SLOTS + 2 &&
-	      strstr(c.buf, "overflowed 1 time in the last 256ns"),
-	      "listener log: bounded, the evicted listener's count is not lost");
+	/* 42 closed; 43 both; 44 new and quiet; another order than before. */
+	v[0] = listener(44, 0, 0);
+	v[1] = listener(43, 2, 3);
+	v[1].port = 8081;
+	tap_streq(scan(&l, &c, v, 2, S(160)),
+		  "tcpwatchd: listener 127.0.0.1:8081 (pid 12 nginx) accept queue overflowed "
+		  "2 times and dropped 2 SYNs in the last 15.00s (accept queue 129/128, "
+		  "SYN queue 3)\n",
+		  "listener log: both kinds in one line; gone and quiet listeners say nothing");
 	capture_free(&c);
+
+	/* 43's counters restarted (its entry was tracked anew): no huge delta. */
+	v[1].overflows = 1;
+	v[1].syn_drops = 3;
+	v[0] = listener(42, 5, 0);	/* back, with the same cookie */
+	tap_streq(scan(&l, &c, v, 2, S(175)),
+		  "tcpwatchd: listener 127.0.0.1:8080 (pid 12 nginx) accept queue overflowed "
+		  "5 times in the last 15.00s (queue 129/128)\n"
+		  "tcpwatchd: listener 127.0.0.1:8081 (pid 12 nginx) accept queue overflowed "
+		  "1 time in the last 15.00s (queue 129/128)\n",
+		  "listener log: a counter that went down counts from 0; a listener gone and "
+		  "back counts in full");
+	capture_free(&c);
+
+	/* A reloaded module: all counters restart, the next dump counts from 0. */
+	listenlog_restart(&l, S(180));
+	v[0].overflows = 2;
+	v[1].overflows = 0;
+	v[1].syn_drops = 0;
+	tap_streq(scan(&l, &c, v, 2, S(190)),
+		  "tcpwatchd: listener 127.0.0.1:8080 (pid 12 nginx) accept queue overflowed "
+		  "2 times in the last 10.00s (queue 129/128)\n",
+		  "listener log: after a reload, counts since the module came back");
+	capture_free(&c);
+	listenlog_free(&l);
 
 	/*
 	 * No socket cookie: the listener is its namespace and address. Two
-	 * namespaces that had the same inode are two listeners: each one's
-	 * first drop is logged at once.
+	 * namespaces that had the same inode are two listeners.
 	 */
-	f = capture_begin(&c);
-	listenlog_init(&l, S(15));
-	ev = overflow(0, TCPWATCH_EV_OVERFLOW);
-	ev.netns_cookie = 9;
-	listenlog_event(&l, f, &ev, S(1));
-	ev.netns_cookie = 20;
-	listenlog_event(&l, f, &ev, S(2));
-	listenlog_event(&l, f, &ev, S(3));	/* the second one's again: held back */
-	capture_end(&c);
-	CHECK(lines(c.buf) == 2 && !strstr(c.buf, "in the last"),
+	listenlog_init(&l);
+	v[0] = listener(0, 1, 0);
+	v[0].netns_cookie = 9;
+	scan(&l, &c, v, 1, S(1));
+	capture_free(&c);
+	v[0].netns_cookie = 20;
+	v[1] = listener(0, 1, 0);
+	v[1].netns_cookie = 9;
+	v[2] = listener(0, 0, 0);
+	v[2].netns_cookie = 9;
+	v[2].family = AF_INET6;
+	CHECK(lines(scan(&l, &c, v, 3, S(2))) == 1 && strstr(c.buf, "overflowed 1 time "),
 	      "listener log: same inode and address, another namespace cookie: another listener");
 	capture_free(&c);
+	listenlog_free(&l);
 }
 
 void test_leaks(void)
@@ -264,5 +293,6 @@ void test_leaks(void)
 	test_select();
 	test_owners();
 	test_leaklog();
+	test_listenlog_delta();
 	test_listenlog();
 }

@@ -82,7 +82,7 @@ static void test_metrics(void)
 	      strstr(out, "tcpwatch_listener_overflows_total{netns=\"1\",port=\"80\"} 5\n") &&
 	      strstr(out, "tcpwatch_listener_backlog{netns=\"1\",port=\"22\"} 128\n") &&
 	      !strstr(out, "port=\"80\"} 2\n"), "metrics: listeners summed per (netns, port)");
-	CHECK(strstr(out, "tcpwatch_up 1\n") &&
+	CHECK(strstr(out, "tcpwatch_up 1\n") && strstr(out, "tcpwatch_daemon_event_output 1\n") &&
 	      strstr(out, "tcpwatch_daemon_events_received_total 10\n") &&
 	      strstr(out, "tcpwatch_daemon_events_missed_total 2\n") &&
 	      strstr(out, "tcpwatch_dwell_seconds_count{state=\"ESTABLISHED\"} 0\n"),
@@ -112,6 +112,14 @@ static void test_metrics(void)
 	CHECK(strstr(out, "tcpwatch_up 0\n") && !strstr(out, "tcpwatch_sockets") &&
 	      !strstr(out, "tcpwatch_leaked_sockets"),
 	      "metrics: module absent -> up 0, daemon counters only");
+	capture_free(&c);
+
+	metrics_write(capture_begin(&c), &sum, &ls, leaked, NULL);
+	out = capture_end(&c);
+	CHECK(strstr(out, "tcpwatch_daemon_event_output 0\n") &&
+	      !strstr(out, "tcpwatch_daemon_events_") && !strstr(out, "output_lost") &&
+	      strstr(out, "tcpwatch_listener_overflows_total{netns=\"1\",port=\"80\"} 5\n"),
+	      "metrics: no per-event output -> said, and no event counters");
 	capture_free(&c);
 }
 
