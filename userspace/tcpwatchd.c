@@ -453,15 +453,18 @@ static int daemon_setup(struct daemon *d)
 		return ret;
 	}
 	ret = setup_sockets(d);
+	if (!ret)
+		ret = attach(d);
 	if (ret)
 		return ret;
+	/* After the first attempt: from here on, trouble is counted. */
 	if (following(d))
 		fprintf(stderr, PROG ": per-event output on: following the events, writing "
 			"each to %s\n", strcmp(d->output, "-") ? d->output : "standard output");
 	else
 		fprintf(stderr, PROG ": per-event output off: metrics and trouble log only, "
 			"not subscribed to events (--output FILE|- writes each event)\n");
-	return attach(d);
+	return 0;
 }
 
 /* -1 (forever) while the module is there, else until the next retry. */
