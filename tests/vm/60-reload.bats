@@ -3,7 +3,8 @@
 #
 # insmod/rmmod in a loop while connections churn on both CPUs, some of the
 # unloads with a live `events --follow` subscriber; then 100 cycles under
-# full load: tcpwatchd and `events --follow` attached, /proc and netlink
+# full load: tcpwatchd (one with --output, one without) and `events
+# --follow` attached, /proc and netlink
 # dumps read in loops, and a namespace's TIME_WAIT sockets being purged as
 # the module goes. The rig fails the run on any Oops/WARNING/lockdep/RCU
 # report or hung task in the kernel log (and, on the debug kernel, on a
@@ -70,9 +71,16 @@ loop_while() {
 	done
 }
 
-# daemon_said TEXT N: tcpwatchd has said TEXT N times.
+# daemon_said NAME TEXT N: the tcpwatchd started as NAME has said TEXT N times.
 daemon_said() {
-	[ "$(grep -cF -- "$1" "$(bg_out daemon)")" -eq "$2" ]
+	[ "$(grep -cF -- "$2" "$(bg_out "$1")")" -eq "$3" ]
+}
+
+# daemon_state NAME: where NAME waits, for a failure message.
+daemon_state() {
+	local pid
+	pid=$(bg_pid "$1")
+	echo "$1 said: $(cat "$(bg_out "$1")"); it waits in $(cat /proc/"$pid"/wchan 2>&1): $(cat /proc/"$pid"/stack 2>&1); status: $(grep -E 'State|SigBlk' /proc/"$pid"/status 2>&1)"
 }
 
 # purge_ns NAME PORT: a namespace whose connections end in TIME_WAIT, deleted
@@ -85,8 +93,8 @@ purge_ns() {
 	ip netns del "$1"
 }
 
-@test "insmod/rmmod $FULL_ITERATIONS times under full load: churn on every CPU, tcpwatchd, events --follow, /proc and dump readers, a timewait purge" {
-	local dir i cpu ncpu
+@test "insmod/rmmod $FULL_ITERATIONS times under full load: churn on every CPU, tcpwatchd with and without --output, events --follow, /proc and dump readers, a timewait purge" {
+	local dir i cpu ncpu d
 	require_tcpwatch
 	[ "$FULL_ITERATIONS" -gt 0 ] || skip "RELOAD_FULL_ITERATIONS=0"
 	dir=$(tw_tmp)
@@ -102,21 +110,26 @@ purge_ns() {
 	bg_start dumper bash -c "loop_while '$dir/running' tcpwatch events --json"
 	bg_start summarizer bash -c "loop_while '$dir/running' tcpwatch listeners --json"
 	bg_start daemon tcpwatchd --output "$dir/daemon.json" --interval 1
+	# the default: no events, a dump of the listeners and sockets every 0.5 s
+	bg_start quiet tcpwatchd --prom "$dir/quiet.prom" --interval 0.5
 	wait_for_line "$(bg_out daemon)" 'module not loaded' 10
+	wait_for_line "$(bg_out quiet)" 'module not loaded' 10
 
 	for ((i = 1; i <= FULL_ITERATIONS; i++)); do
 		insmod "$TCPWATCH_KO" || fail "insmod #$i failed: $(dmesg | tail -n 5)"
-		wait_until "tcpwatchd to say the module is back (#$i)" 30 \
-			daemon_said "module is back" "$i" ||
-			fail "tcpwatchd said: $(cat "$(bg_out daemon)")"
+		for d in daemon quiet; do
+			wait_until "tcpwatchd ($d) to say the module is back (#$i)" 30 \
+				daemon_said "$d" "module is back" "$i" || fail "$(daemon_state "$d")"
+		done
 		bg_start follow tcpwatch events --json --follow
 		wait_until "events --follow to print something (#$i)" 30 test -s "$(bg_out follow)"
 		purge_ns "purge60" $((PORT + 50)) || fail "the namespace to purge could not be set up (#$i)"
 		# A reader in a netlink dump holds a reference: "in use" until it ends.
 		wait_until "rmmod #$i to succeed" 30 rmmod tcpwatch
-		wait_until "tcpwatchd to say the module is gone (#$i)" 30 \
-			daemon_said "; waiting for it to come back" "$i" ||
-			fail "tcpwatchd said: $(cat "$(bg_out daemon)"); it waits in $(cat /proc/"$(bg_pid daemon)"/wchan 2>&1): $(cat /proc/"$(bg_pid daemon)"/stack 2>&1); status: $(grep -E 'State|SigBlk' /proc/"$(bg_pid daemon)"/status 2>&1)"
+		for d in daemon quiet; do
+			wait_until "tcpwatchd ($d) to say the module is gone (#$i)" 30 \
+				daemon_said "$d" "; waiting for it to come back" "$i" || fail "$(daemon_state "$d")"
+		done
 		bg_stop follow TERM || true
 	done
 
@@ -127,10 +140,14 @@ purge_ns() {
 	for i in procreader dumper summarizer; do
 		bg_wait "$i" 60 || fail "the $i loop failed (status $?): $(tail -n 5 "$(bg_out "$i")")"
 	done
-	kill -0 "$(bg_pid daemon)" || fail "tcpwatchd died: $(tail -n 5 "$(bg_out daemon)")"
-	bg_stop daemon TERM || fail "tcpwatchd exited with status $? on SIGTERM: $(tail -n 5 "$(bg_out daemon)")"
-	[ "$(grep -c 'module is back' "$(bg_out daemon)")" -eq "$FULL_ITERATIONS" ] ||
-		fail "tcpwatchd said 'module is back' $(grep -c 'module is back' "$(bg_out daemon)") times, not $FULL_ITERATIONS"
+	for d in daemon quiet; do
+		kill -0 "$(bg_pid "$d")" || fail "tcpwatchd ($d) died: $(tail -n 5 "$(bg_out "$d")")"
+		bg_stop "$d" TERM || fail "tcpwatchd ($d) exited with status $? on SIGTERM: $(tail -n 5 "$(bg_out "$d")")"
+		[ "$(grep -c 'module is back' "$(bg_out "$d")")" -eq "$FULL_ITERATIONS" ] ||
+			fail "tcpwatchd ($d) said 'module is back' $(grep -c 'module is back' "$(bg_out "$d")") times, not $FULL_ITERATIONS"
+	done
+	grep -qx 'tcpwatch_daemon_event_output 0' "$dir/quiet.prom" || fail "tcpwatchd without --output does not say so in its metrics"
+	! grep -q '^{' "$(bg_out quiet)" || fail "tcpwatchd without --output wrote events"
 	! module_loaded || fail "tcpwatch is still loaded"
 	[ ! -e /proc/tcpwatch ] || fail "/proc/tcpwatch is still there after rmmod"
 }
