@@ -18,6 +18,7 @@
 #include "overflows.h"
 #include "params.h"
 #include "ring.h"
+#include "track.h"
 
 #define TW_DRAIN_BATCH	256
 
@@ -99,6 +100,7 @@ static void tw_drain_work(struct work_struct *work)
 	unsigned int cpu;
 
 	tw_overflows_poll();
+	tw_track_reclaim();
 	for_each_possible_cpu(cpu)
 		tw_drain_cpu(cpu, listening);
 	tw_drain_flush();

@@ -16,6 +16,7 @@
 #include <linux/tracepoint.h>
 #include <net/sock.h>
 
+#include "bench.h"
 #include "hooks.h"
 #include "listeners.h"
 #include "overflows.h"
@@ -41,8 +42,11 @@ static void tw_probe_set_state(void *data, const struct sock *sk,
 	if (!static_branch_likely(&tw_hooks_live))
 		return;
 	/* The tracepoint hands out a const socket; cookies are generated in it. */
-	if (sk->sk_protocol == IPPROTO_TCP)
+	if (sk->sk_protocol == IPPROTO_TCP) {
+		tw_stage_begin(TW_STAGE_SET_STATE);
 		tw_observe_full((struct sock *)sk, oldstate, newstate);
+		tw_stage_end(TW_STAGE_SET_STATE);
+	}
 }
 
 static void tw_find_tracepoint(struct tracepoint *tp, void *priv)
@@ -125,9 +129,15 @@ static struct tw_kprobe tw_kprobes[] = {
 
 static int tw_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 {
+	struct tw_kprobe *p = container_of(kp, struct tw_kprobe, kp);
+	int ret;
+
 	if (!static_branch_likely(&tw_hooks_live))
 		return 0;
-	return container_of(kp, struct tw_kprobe, kp)->pre(kp, regs);
+	tw_stage_begin(TW_STAGE_KPROBE);
+	ret = p->pre(kp, regs);
+	tw_stage_end(TW_STAGE_KPROBE);
+	return ret;
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
+#include "bench.h"
 #include "observe.h"
 #include "request.h"
 #include "ring.h"
@@ -145,10 +146,14 @@ void tw_observe(const struct tw_transition *tr)
 	u64 cookie = tr->cookie;
 	struct tw_track *t;
 
+	tw_stage_begin(TW_STAGE_CLOCK);
 	now = ktime_get_ns();
+	tw_stage_end(TW_STAGE_CLOCK);
 
 	rcu_read_lock();
+	tw_stage_begin(TW_STAGE_LOOKUP);
 	t = tw_track_lookup(tr->skc);
+	tw_stage_end(TW_STAGE_LOOKUP);
 	if (unlikely(t && tr->born)) {
 		/* Left over from an object whose memory this one reuses. */
 		tw_track_del(t);
@@ -164,8 +169,11 @@ void tw_observe(const struct tw_transition *tr)
 		dwell = tw_ns_since(now, tr->inherit->since_ns);
 	if (dwell != TW_DWELL_UNKNOWN)
 		this_cpu_inc(stats->dwell[tr->oldstate][tw_dwell_bucket(dwell)]);
-	if (!t && tr->newstate != TCP_CLOSE)
+	if (!t && tr->newstate != TCP_CLOSE) {
+		tw_stage_begin(TW_STAGE_INSERT);
 		t = tw_track_new(tr);
+		tw_stage_end(TW_STAGE_INSERT);
+	}
 	/*
 	 * An object ends once, even when two paths race to end it (a
 	 * request's timer and a reset on another CPU): the first to claim
@@ -175,7 +183,9 @@ void tw_observe(const struct tw_transition *tr)
 		rcu_read_unlock();
 		return;
 	}
+	tw_stage_begin(TW_STAGE_COUNT);
 	tw_count(stats, tr, own);
+	tw_stage_end(TW_STAGE_COUNT);
 	if (t) {
 		tw_track_write_begin(t);
 		t->since_ns = now;
@@ -186,10 +196,11 @@ void tw_observe(const struct tw_transition *tr)
 			cookie = t->cookie;
 		if (tr->owner_is_current && !t->pid)
 			tw_track_set_owner(t, current);
-		tw_track_set_tuple(t, tr->skc);
 		tw_track_write_end(t);
 	}
+	tw_stage_begin(TW_STAGE_RECORD);
 	tw_write_record(tr, t, TCPWATCH_EV_STATE, now, dwell, cookie);
+	tw_stage_end(TW_STAGE_RECORD);
 	if (t) {
 		/*
 		 * Claimed, it stays as a tombstone while the load-time walk

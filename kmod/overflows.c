@@ -197,6 +197,29 @@ static void tw_account_settle(struct tw_listen_account *a, unsigned int cpu)
 	rcu_read_unlock();
 }
 
+/*
+ * Whether @a is open for @sk already and its counters have not grown since:
+ * then settling and opening it again would change nothing. That is every
+ * SYN on a host whose listener drops nothing, so it is the hot path.
+ */
+static bool tw_account_unchanged(const struct tw_listen_account *a, const struct sock *sk,
+				 bool lone_overflows, unsigned int cpu)
+{
+	const struct net *net = sock_net(sk);
+	unsigned long now[TW_NR_MIBS];
+	int i;
+
+	if (a->sk != sk || rcu_access_pointer(a->net) != net ||
+	    a->lone_overflows != lone_overflows ||
+	    a->cookie != atomic64_read(&sk->sk_cookie))
+		return false;
+	tw_mib_read(net, cpu, now);
+	for (i = 0; i < TW_NR_MIBS; i++)
+		if (now[i] != a->base[i])
+			return false;
+	return tw_stats_of(net);
+}
+
 /* The kernel is about to count for listener @sk on this CPU. */
 static void tw_account_open(const struct sock *sk, bool lone_overflows)
 {
@@ -208,6 +231,10 @@ static void tw_account_open(const struct sock *sk, bool lone_overflows)
 	local_irq_save(flags);
 	cpu = smp_processor_id();
 	a = this_cpu_ptr(&listen_account);
+	if (tw_account_unchanged(a, sk, lone_overflows, cpu)) {
+		local_irq_restore(flags);
+		return;
+	}
 	raw_write_seqcount_begin(&a->seq);
 	tw_account_settle(a, cpu);
 	/* Never open one in a dying netns: tw_overflows_forget_dying() ran. */

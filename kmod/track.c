@@ -20,14 +20,17 @@
  *    arch_spinlock_t, as in kernel/trace/: it is held with interrupts off
  *    around a few list operations that call nothing a probe is on, so it can
  *    never be re-entered on its own CPU.
- *  - call_rcu() is not NMI-safe. A removed entry goes on a lock-free list
- *    and an irq_work hands it to call_rcu() from interrupt context; it is
- *    back on the free stack one grace period later.
+ *  - call_rcu() is not NMI-safe. A removed entry goes on its CPU's
+ *    lock-free limbo list; the drain worker hands each CPU's list to
+ *    call_rcu() as one batch (tw_track_reclaim()), and the entries are back
+ *    on the free stack one grace period later. An irq_work per removal did
+ *    the same from a self-IPI, which cost more than the rest of the
+ *    removal (make bench; Documentation/design.md).
  */
 #include <linux/hash.h>
-#include <linux/irq_work.h>
 #include <linux/llist.h>
 #include <linux/log2.h>
+#include <linux/percpu.h>
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -36,13 +39,20 @@
 #include <net/sock.h>
 #include <linux/tcpwatch.h>
 
+#include "bench.h"
 #include "track.h"
 
 static struct tw_track *pool;
 static unsigned int pool_size;
 /* Free stack: low 32 bits index + 1 (0 = empty), high 32 bits ABA tag. */
 static u64 free_head;
-static atomic_t used = ATOMIC_INIT(0);
+/*
+ * Entries in use, per CPU: an insert and its removal may be on different
+ * CPUs, so one CPU's count may be negative; only the sum means anything.
+ * Per CPU because a shared counter would bounce between every CPU that
+ * opens or closes a connection.
+ */
+static DEFINE_PER_CPU(int, used);
 static atomic64_t failed = ATOMIC64_INIT(0);
 
 struct tw_bucket {
@@ -54,9 +64,8 @@ struct tw_bucket {
 static struct tw_bucket *buckets;
 static unsigned int bucket_bits;
 
-/* Removed entries, waiting for tw_track_retire() to start their grace period. */
-static LLIST_HEAD(retired);
-static struct irq_work retire_work;
+/* Removed entries, waiting for tw_track_reclaim() to start their grace period. */
+static DEFINE_PER_CPU(struct llist_head, limbo);
 
 static struct tw_bucket *tw_bucket_of(const void *key)
 {
@@ -111,18 +120,27 @@ static struct tw_track *free_pop(void)
 	return t;
 }
 
-static void tw_track_free_rcu(struct rcu_head *head)
+/* A batch from one CPU's limbo: its first entry's rcu_head stands for all. */
+static void tw_track_free_batch(struct rcu_head *head)
 {
-	free_push(container_of(head, struct tw_track, rcu));
-}
-
-/* irq_work: interrupt context, where call_rcu() may be called. */
-static void tw_track_retire(struct irq_work *work)
-{
+	struct llist_node *batch = &container_of(head, struct tw_track, rcu)->retire;
 	struct tw_track *t, *next;
 
-	llist_for_each_entry_safe(t, next, llist_del_all(&retired), retire)
-		call_rcu(&t->rcu, tw_track_free_rcu);
+	llist_for_each_entry_safe(t, next, batch, retire)
+		free_push(t);
+}
+
+void tw_track_reclaim(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct llist_node *batch = llist_del_all(per_cpu_ptr(&limbo, cpu));
+
+		if (batch)
+			call_rcu(&llist_entry(batch, struct tw_track, retire)->rcu,
+				 tw_track_free_batch);
+	}
 }
 
 int tw_track_init(unsigned int max)
@@ -148,15 +166,14 @@ int tw_track_init(unsigned int max)
 		INIT_HLIST_HEAD(&buckets[i].head);
 		buckets[i].lock = (arch_spinlock_t)__ARCH_SPIN_LOCK_UNLOCKED;
 	}
-	init_irq_work(&retire_work, tw_track_retire);
 	return 0;
 }
 
 void tw_track_exit(void)
 {
 	/* Callers have unhooked every probe: nothing is removed any more. */
-	irq_work_sync(&retire_work);
-	rcu_barrier();		/* tw_track_free_rcu() */
+	tw_track_reclaim();
+	rcu_barrier();		/* tw_track_free_batch() */
 	vfree(buckets);
 	buckets = NULL;
 	vfree(pool);
@@ -192,7 +209,6 @@ static struct tw_track *tw_track_insert(const struct sock_common *skc, u8 kind, 
 	t->netns = read_pnet(&skc->skc_net)->ns.inum;
 	t->netns_cookie = read_pnet(&skc->skc_net)->net_cookie;
 	t->family = skc->skc_family;
-	tw_track_set_tuple(t, skc);
 	t->cookie = 0;
 	t->pid = 0;
 	t->comm[0] = '\0';
@@ -221,7 +237,7 @@ static struct tw_track *tw_track_insert(const struct sock_common *skc, u8 kind, 
 	smp_store_release(&t->gen, t->gen + 1);
 	hlist_add_head_rcu(&t->node, &b->head);
 	tw_bucket_unlock(b, flags);
-	atomic_inc(&used);
+	this_cpu_inc(used);
 	return t;
 }
 
@@ -240,18 +256,21 @@ void tw_track_del(struct tw_track *t)
 	struct tw_bucket *b = tw_bucket_of(t->key);
 	unsigned long flags;
 
+	tw_stage_begin(TW_STAGE_DELETE);
 	flags = tw_bucket_lock(b);
 	if (hlist_unhashed(&t->node)) {
 		tw_bucket_unlock(b, flags);
+		tw_stage_end(TW_STAGE_DELETE);
 		return;		/* someone else removed it */
 	}
 	hlist_del_init_rcu(&t->node);
 	/* Even: free; a reader's snapshot that began before fails. */
 	smp_store_release(&t->gen, t->gen + 1);
 	tw_bucket_unlock(b, flags);
-	atomic_dec(&used);
-	if (llist_add(&t->retire, &retired))
-		irq_work_queue(&retire_work);
+	this_cpu_dec(used);
+	/* Any CPU's list will do: a sweep may have been migrated. */
+	llist_add(&t->retire, raw_cpu_ptr(&limbo));
+	tw_stage_end(TW_STAGE_DELETE);
 }
 
 bool tw_track_claim_end(struct tw_track *t)
@@ -288,7 +307,8 @@ u16 tw_local_port(u8 kind, const struct sock_common *skc)
 	return skc->skc_num;
 }
 
-void tw_track_set_tuple(struct tw_track *t, const struct sock_common *skc)
+/* Fill @t's ports and addresses from its kernel object. */
+static void tw_track_set_tuple(struct tw_track *t, const struct sock_common *skc)
 {
 	t->sport = tw_local_port(t->kind, skc);
 	t->dport = ntohs(skc->skc_dport);
@@ -318,7 +338,12 @@ unsigned int tw_track_max(void)
 
 unsigned int tw_track_used(void)
 {
-	return atomic_read(&used);
+	unsigned int cpu;
+	int sum = 0;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*per_cpu_ptr(&used, cpu));
+	return max(sum, 0);
 }
 
 u64 tw_track_failed(void)

@@ -36,6 +36,11 @@ struct tw_track {
 	u8 family;
 	bool ended;			/* a tombstone; xchg, see tw_track_claim_end() */
 	char comm[TASK_COMM_LEN];
+	/*
+	 * Only in readers' copies: tw_track_snapshot_live() reads the tuple
+	 * from the live socket, so probes never write it (connect() picks
+	 * the local port after SYN_SENT, and it would cost every event).
+	 */
 	u8 saddr[16];
 	u8 daddr[16];
 	u16 sport;
@@ -47,7 +52,7 @@ struct tw_track {
 	atomic64_t syn_drops;		/* SYNs dropped for other reasons */
 	atomic64_t syncookies;		/* SYN cookies sent */
 	atomic64_t synack_retrans;	/* SYN-ACKs retransmitted */
-	struct llist_node retire;	/* removed, before call_rcu() */
+	struct llist_node retire;	/* removed: in limbo, then its batch */
 	struct rcu_head rcu;
 	u32 next_free;			/* pool free stack, index + 1; see free_pop() */
 };
@@ -86,7 +91,7 @@ void tw_track_exit(void);
 struct tw_track *tw_track_lookup(const void *key);
 /*
  * Track @skc, an object of @kind in @state: its identity (kind, state,
- * netns, family, tuple) is set before any lookup can find the entry. NULL if
+ * netns, family) is set before any lookup can find the entry. NULL if
  * it is tracked already or the pool is full.
  */
 struct tw_track *tw_track_add(const struct sock_common *skc, u8 kind, u8 state);
@@ -101,11 +106,14 @@ void tw_track_del(struct tw_track *t);
 bool tw_track_claim_end(struct tw_track *t);
 /* @key's object is freed: its entry, if any, goes. */
 void tw_track_forget(const void *key);
+/*
+ * Start the grace period of the entries removed since the last call; they
+ * are free for reuse once it ends. Process context (the drain worker).
+ */
+void tw_track_reclaim(void);
 /* Remove the tombstones, once no probe can leave one any more. */
 void tw_track_sweep_tombstones(void);
 void tw_track_set_owner(struct tw_track *t, struct task_struct *task);
-/* Fill @t's ports and addresses from its kernel object. */
-void tw_track_set_tuple(struct tw_track *t, const struct sock_common *skc);
 /* The local port as the tracepoint reports it, for an object of @kind. */
 u16 tw_local_port(u8 kind, const struct sock_common *skc);
 /* Raise *@peak to @depth if it is lower, from any CPU. */

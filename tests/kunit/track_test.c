@@ -41,7 +41,8 @@ static int tw_track_test_init(struct kunit *test)
 	 * statics: an old free stack would chain into the new pool.
 	 */
 	free_head = 0;
-	atomic_set(&used, 0);
+	for_each_possible_cpu(i)
+		*per_cpu_ptr(&used, i) = 0;
 	return tw_track_init(TW_TEST_POOL);
 }
 
@@ -89,8 +90,18 @@ static unsigned int tw_test_free_count(const struct tw_track *t, bool *found)
 /* Until every removed entry is back on the free stack. */
 static void tw_test_grace(void)
 {
-	irq_work_sync(&retire_work);
+	tw_track_reclaim();
 	rcu_barrier();
+}
+
+static bool tw_test_limbo_empty(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (!llist_empty(per_cpu_ptr(&limbo, cpu)))
+			return false;
+	return true;
 }
 
 static void tw_track_test_add_lookup(struct kunit *test)
@@ -116,16 +127,16 @@ static void tw_track_test_add_lookup(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->kind, (u8)TCPWATCH_SK_REQUEST);
 	KUNIT_EXPECT_EQ(test, t->state, (u8)TCP_NEW_SYN_RECV);
 	KUNIT_EXPECT_EQ(test, t->family, (u8)AF_INET);
-	KUNIT_EXPECT_EQ(test, t->sport, 5003);
-	KUNIT_EXPECT_EQ(test, t->dport, 6003);
-	KUNIT_EXPECT_EQ(test, memcmp(t->daddr, &socks[3].skc_daddr, 4), 0);
 	KUNIT_EXPECT_EQ(test, t->netns, init_net.ns.inum);
 	KUNIT_EXPECT_EQ(test, t->netns_cookie, init_net.net_cookie);
 	KUNIT_EXPECT_FALSE(test, t->ended);
 
 	KUNIT_EXPECT_TRUE(test, tw_track_snapshot_live(t - pool, &snap, NULL, NULL));
 	KUNIT_EXPECT_PTR_EQ(test, snap.key, (const void *)&socks[3]);
+	/* The tuple is the live socket's, read by the snapshot. */
 	KUNIT_EXPECT_EQ(test, snap.sport, 5003);
+	KUNIT_EXPECT_EQ(test, snap.dport, 6003);
+	KUNIT_EXPECT_EQ(test, memcmp(snap.daddr, &socks[3].skc_daddr, 4), 0);
 }
 
 static void tw_track_test_duplicate(struct kunit *test)
@@ -273,9 +284,10 @@ static void tw_track_test_free_under_reader(struct kunit *test)
 
 	failed = tw_track_failed();
 	tw_track_del(t[0]);
+	KUNIT_EXPECT_FALSE(test, tw_test_limbo_empty());
 	/* Its call_rcu() is queued; the reader keeps the grace period open. */
-	irq_work_sync(&retire_work);
-	KUNIT_EXPECT_TRUE(test, llist_empty(&retired));
+	tw_track_reclaim();
+	KUNIT_EXPECT_TRUE(test, tw_test_limbo_empty());
 	msleep(100);
 	KUNIT_EXPECT_EQ(test, t[0]->gen & 1, 0U);
 	KUNIT_EXPECT_EQ(test, tw_test_free_count(t[0], &on_free), 0U);
@@ -357,11 +369,34 @@ static void tw_track_test_pool_exhausted(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tw_track_used(), TW_TEST_POOL);
 }
 
+/*
+ * A removed entry waits in its CPU's limbo, whatever grace periods pass,
+ * until tw_track_reclaim() starts the one that frees it.
+ */
+static void tw_track_test_limbo(struct kunit *test)
+{
+	struct tw_track *t = tw_test_add(1);
+	bool on_free;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	tw_track_del(t);
+	KUNIT_EXPECT_FALSE(test, tw_test_limbo_empty());
+	synchronize_rcu();
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, tw_test_free_count(t, &on_free), TW_TEST_POOL - 1U);
+	KUNIT_EXPECT_FALSE(test, on_free);
+	tw_test_grace();
+	KUNIT_EXPECT_TRUE(test, tw_test_limbo_empty());
+	KUNIT_EXPECT_EQ(test, tw_test_free_count(t, &on_free), TW_TEST_POOL);
+	KUNIT_EXPECT_TRUE(test, on_free);
+}
+
 static struct kunit_case tw_track_cases[] = {
 	KUNIT_CASE(tw_track_test_add_lookup),
 	KUNIT_CASE(tw_track_test_duplicate),
 	KUNIT_CASE(tw_track_test_delete),
 	KUNIT_CASE(tw_track_test_free_under_reader),
+	KUNIT_CASE(tw_track_test_limbo),
 	KUNIT_CASE(tw_track_test_pool_exhausted),
 	{}
 };
