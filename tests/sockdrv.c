@@ -736,11 +736,13 @@ static void reuse_connection(int lfd, const struct addr *a, int port)
 }
 
 static const char churn_usage[] =
-	"churn ADDR PORT N [--workers W] [--close-first --bind-port P] [--timeout-ms MS]\n"
+	"churn ADDR PORT N [--workers W] [--close-first --bind-port P | --linger0]\n"
+	"      [--timeout-ms MS]\n"
 	"  N full connect/accept/close cycles on one listener, split over W\n"
 	"  forked workers (default: one per online CPU), worker i pinned to CPU i.\n"
 	"  --close-first --bind-port P: the server closes first and worker i\n"
-	"  connects from port P+i each time, so each SYN reuses a TIME_WAIT.";
+	"  connects from port P+i each time, so each SYN reuses a TIME_WAIT.\n"
+	"  --linger0: the client closes with SO_LINGER {1,0}, an RST: no TIME_WAIT.";
 
 static int churn_main(int argc, char **argv)
 {
@@ -748,12 +750,13 @@ static int churn_main(int argc, char **argv)
 		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "close-first", no_argument, NULL, OPT_CLOSE_FIRST },
 		{ "bind-port", required_argument, NULL, OPT_BIND_PORT },
+		{ "linger0", no_argument, NULL, OPT_LINGER0 },
 		COMMON_OPTS, { 0 }
 	};
 	struct listen_opts lo = { .backlog = 1024, .reuseaddr = true };
 	long n, ncpu = sysconf(_SC_NPROCESSORS_ONLN), workers = 0, w;
 	int c, lfd, status, failed = 0, bind_port = -1;
-	bool close_first = false;
+	bool close_first = false, linger0 = false;
 	struct addr a;
 	pid_t pid;
 
@@ -764,11 +767,13 @@ static int churn_main(int argc, char **argv)
 			close_first = true;
 		else if (c == OPT_BIND_PORT)
 			bind_port = parse_num(optarg, "--bind-port", 1, 65535 - 64);
+		else if (c == OPT_LINGER0)
+			linger0 = true;
 		else if (!common_opt(c, optarg))
 			usage_error(churn_usage);
 	}
 	want_args(argc, 3, churn_usage);
-	if (close_first != (bind_port > 0))
+	if (close_first != (bind_port > 0) || (close_first && linger0))
 		usage_error(churn_usage);
 	parse_addr(argv[optind], argv[optind + 1], &a);
 	n = parse_num(argv[optind + 2], "N", 1, 10000000);
@@ -803,7 +808,7 @@ static int churn_main(int argc, char **argv)
 				if (close_first)
 					reuse_connection(lfd, &a, bind_port + w);
 				else
-					one_connection(lfd, &a, false, false);
+					one_connection(lfd, &a, false, linger0);
 			}
 			step("worker %ld on cpu %ld: %ld connections done", w, w % ncpu, mine);
 			_exit(0);
@@ -819,6 +824,62 @@ static int churn_main(int argc, char **argv)
 	if (failed)
 		die("%d churn worker(s) failed", failed);
 	step("churn done: %ld connections", n);
+	return 0;
+}
+
+static const char overflow_usage[] =
+	"overflow ADDR PORT N [--backlog B] [--timeout-ms MS]\n"
+	"  Listen with backlog B (default 8) and never accept; fill the accept\n"
+	"  queue with B+1 connections, then N times open a socket, connect\n"
+	"  without waiting and close it: each SYN meets a full accept queue and\n"
+	"  is dropped (ListenOverflows), the client goes SYN_SENT -> CLOSE.";
+
+static int overflow_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "backlog", required_argument, NULL, OPT_BACKLOG },
+		COMMON_OPTS, { 0 }
+	};
+	struct listen_opts lo = { .backlog = 8, .reuseaddr = true };
+	long n, i, connected = 0;
+	int c, lfd, fd, *held;
+	struct addr a;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == OPT_BACKLOG)
+			lo.backlog = parse_num(optarg, "--backlog", 0, 4096);
+		else if (!common_opt(c, optarg))
+			usage_error(overflow_usage);
+	}
+	want_args(argc, 3, overflow_usage);
+	parse_addr(argv[optind], argv[optind + 1], &a);
+	n = parse_num(argv[optind + 2], "N", 1, 10000000);
+	held = calloc(lo.backlog + 1, sizeof(*held));
+	if (!held)
+		die("out of memory");
+
+	lfd = do_listen(&a, &lo);
+	for (i = 0; i <= lo.backlog; i++) {
+		held[i] = do_connect(&a);
+		if (held[i] < 0)
+			die("connect %ld to %s: %s", i, fmt_sa(&a.ss), strerror(-held[i]));
+	}
+	step("listening %s, accept queue full with %d connections", local_name(lfd),
+	     lo.backlog + 1);
+	for (i = 0; i < n; i++) {
+		fd = tcp_socket(&a);
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		if (connect(fd, (const struct sockaddr *)&a.ss, a.len) == 0)
+			connected++;
+		else if (errno != EINPROGRESS)
+			die_errno("connect %ld to %s", i, fmt_sa(&a.ss));
+		close(fd);
+	}
+	for (i = 0; i <= lo.backlog; i++)
+		close(held[i]);
+	close(lfd);
+	free(held);
+	step("overflow done: %ld attempts, %ld connected at once", n, connected);
 	return 0;
 }
 
@@ -1185,6 +1246,7 @@ static const struct scenario scenarios[] = {
 	{ "connect", connect_main, connect_usage },
 	{ "handshake", handshake_main, handshake_usage },
 	{ "churn", churn_main, churn_usage },
+	{ "overflow", overflow_main, overflow_usage },
 	{ "closewait", closewait_main, closewait_usage },
 	{ "clients", clients_main, clients_usage },
 	{ "bind", bind_main, bind_usage },
