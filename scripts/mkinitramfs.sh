@@ -12,6 +12,13 @@
 #    (tcpwatch.ko, tcpwatch, tcpwatchd, tests/sockdrv, tests/synflood,
 #    tests/nlbad, tests/nlpriv, tests/vm/) and the
 #    command to run.
+#  - for make bench only (scripts/bench.sh sets these in the environment,
+#    which vm-run.sh passes on): TCPWATCH_VM_EXTRA, a space-separated list
+#    of files copied into /opt/tcpwatch/extra/ (an executable with the
+#    libraries ldd lists); TCPWATCH_VM_BPFTRACE=1, Debian's bpftrace with
+#    its libraries (LLVM and clang, about 200 MB) as a third archive,
+#    cached uncompressed under build/initramfs/ since packing it takes
+#    longer than a boot.
 #
 # usage: mkinitramfs.sh --kver KVER --out FILE [--compress gzip|zstd|none]
 #                       [--ko FILE] [--cmd FILE] [--nonce STRING]
@@ -208,7 +215,7 @@ fi
 
 # The dynamic part.
 dyn=$(mktemp -d "$cache/dyn.XXXXXX")
-trap 'rm -rf "$dyn"' EXIT
+trap 'rm -rf "$dyn" "$dyn.bpftrace"' EXIT
 mkdir -p "$dyn"/{usr/local/bin,etc/tcpwatch-vm,opt/tcpwatch/tests}
 install -m 755 "$TCPWATCH_ROOT/scripts/vm-init.sh" "$dyn/init"
 
@@ -239,7 +246,30 @@ fi
 	done
 } >"$dyn/etc/tcpwatch-vm/env"
 
+for f in ${TCPWATCH_VM_EXTRA:-}; do
+	[ -f "$f" ] || die "TCPWATCH_VM_EXTRA: no such file: $f"
+	add_elf "$dyn" "$f" "/opt/tcpwatch/extra/${f##*/}" "$static_root"
+done
+
+bpf_img=
+if [ "${TCPWATCH_VM_BPFTRACE:-0}" = 1 ]; then
+	bpftrace=$(command -v bpftrace) ||
+		die "TCPWATCH_VM_BPFTRACE=1 but bpftrace is not installed (apt-get install bpftrace)"
+	bkey=$({ echo "$key"; ldd "$bpftrace" | awk '/=> \//{print $3}' | xargs stat -L -c '%n %s %Y' "$bpftrace"; } |
+		sha256sum | cut -c1-16)
+	bpf_img=$cache/bpftrace-$kver-$bkey.cpio
+	if [ ! -s "$bpf_img" ]; then
+		note "building the bpftrace initramfs part for $kver (cached as ${bpf_img#"$TCPWATCH_ROOT"/})"
+		rm -f "$cache/bpftrace-$kver"-*.cpio
+		rm -rf "$dyn.bpftrace"
+		add_elf "$dyn.bpftrace" "$bpftrace" /usr/bin/bpftrace "$static_root"
+		write_cpio "$dyn.bpftrace" "$bpf_img.new"
+		rm -rf "$dyn.bpftrace"
+		mv "$bpf_img.new" "$bpf_img"
+	fi
+fi
+
 write_cpio "$dyn" "$dyn.cpio"
-cat "$static_img" "$dyn.cpio" >"$out.new"
+cat "$static_img" ${bpf_img:+"$bpf_img"} "$dyn.cpio" >"$out.new"
 rm -f "$dyn.cpio"
 mv "$out.new" "$out"
