@@ -371,7 +371,11 @@ static void recover(struct daemon *d)
 
 	if (!following(d)) {
 		ret = nl_resolve(&d->req);
-		if (d->present && (ret == -ENOENT || (!ret && d->req.family != family)))
+		if (ret && ret != -ENOENT) {
+			d->req.family = family;	/* no answer: keep what we knew */
+			return;
+		}
+		if (d->present && (ret || d->req.family != family))
 			detach(d, "module gone");
 		if (!d->present)
 			attach(d);
