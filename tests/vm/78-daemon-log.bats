@@ -90,6 +90,19 @@ stop_clients() {
 	wait_for "no client of :$1 in SYN_SENT" 10 no_syn_sent_to "$1"
 }
 
+# listener_overflows PORT: the overflows of the listener on PORT, once they
+# are at least 2 and equal TcpExt ListenOverflows' growth since lc_load.
+listener_overflows() {
+	local json ovf kovf
+	json=$(tw_tmp)/l.json
+	lc_listeners "$json"
+	ovf=$(lc_listener "$json" "$1" overflows)
+	kovf=$(lc_since_load ListenOverflows)
+	[ "$ovf" = "$kovf" ] || fail "listener overflows $ovf, TcpExt ListenOverflows grew by $kovf since load" || return
+	[ "$ovf" -ge 2 ] || fail "only $ovf overflows: the test did not overflow the queue" || return
+	echo "$ovf"
+}
+
 # next_interval FILE: wait until the daemon has replaced its metrics FILE.
 next_interval() {
 	local ino
@@ -98,7 +111,7 @@ next_interval() {
 }
 
 @test "tcpwatchd, not in the events group, logs a listener's accept-queue overflows, adding up to its counter and to ListenOverflows" {
-	local dir port=7801 lpid ovf kovf mask
+	local dir port=7801 lpid ovf mask
 	dir=$(tw_tmp)
 	mask=$(events_group_mask) || fail "no events group mask"
 	[ "$mask" -ne 0 ] || fail "the events group's id is above 32: /proc/net/netlink cannot show it"
@@ -115,12 +128,7 @@ next_interval() {
 	wait_for "an overflow line for :$port in tcpwatchd's log" 20 \
 		grep -qE "^tcpwatchd: listener 127\.0\.0\.1:$port \(pid $lpid sockdrv\) accept queue overflowed [0-9]+ times? in the last [0-9.ms]+ \(queue 2/1\)$" "$dir/log"
 	stop_clients "$port"
-
-	lc_listeners "$dir/l.json"
-	ovf=$(lc_listener "$dir/l.json" "$port" overflows)
-	kovf=$(lc_since_load ListenOverflows)
-	[ "$ovf" = "$kovf" ] || fail "listener overflows $ovf, TcpExt ListenOverflows grew by $kovf since load"
-	[ "$ovf" -ge 2 ] || fail "only $ovf overflows: the test did not overflow the queue"
+	ovf=$(listener_overflows "$port") || fail "the listener's overflows"
 	wait_for "the log's overflow counts for :$port to add up to $ovf" 10 log_overflows_are "$dir/log" "$port" "$ovf" ||
 		fail "the log reports $(overflowed_in_log "$dir/log" "$port") overflows for :$port, the listener $ovf: $(cat "$dir/log")"
 	sed 's/^/#   /' "$dir/log" >&3
@@ -175,7 +183,7 @@ daemon_said() {
 }
 
 @test "tcpwatchd, by default, across a module reload: no line for the counters restarting, then the new overflows exactly" {
-	local dir port=7803 ovf kovf before
+	local dir port=7803 ovf before
 	dir=$(tw_tmp)
 	bg_start daemon tcpwatchd --log "$dir/log" --prom "$dir/m.prom" --interval 500ms
 	wait_for_line "$(bg_out daemon)" '^tcpwatchd: per-event output off'
@@ -183,9 +191,7 @@ daemon_said() {
 	wait_for_line "$(bg_out srv)" '^listening'
 	overflow_clients "$port" || fail "the clients did not start"
 	stop_clients "$port"
-	lc_listeners "$dir/l.json"
-	ovf=$(lc_listener "$dir/l.json" "$port" overflows)
-	[ "$ovf" -ge 2 ] || fail "only $ovf overflows: the test did not overflow the queue"
+	ovf=$(listener_overflows "$port") || fail "the listener's overflows"
 	wait_for "the log's overflow counts for :$port to add up to $ovf" 10 log_overflows_are "$dir/log" "$port" "$ovf" ||
 		fail "the log reports $(overflowed_in_log "$dir/log" "$port") overflows for :$port, the listener $ovf: $(cat "$dir/log")"
 
@@ -203,11 +209,7 @@ daemon_said() {
 
 	overflow_clients "$port" || fail "the clients did not start after the reload"
 	stop_clients "$port"
-	lc_listeners "$dir/l.json"
-	ovf=$(lc_listener "$dir/l.json" "$port" overflows)
-	kovf=$(lc_since_load ListenOverflows)
-	[ "$ovf" = "$kovf" ] || fail "listener overflows $ovf since the reload, TcpExt ListenOverflows grew by $kovf"
-	[ "$ovf" -ge 2 ] || fail "only $ovf overflows after the reload"
+	ovf=$(listener_overflows "$port") || fail "the listener's overflows since the reload"
 	wait_for "the log's overflow counts since the reload to add up to $ovf" 10 \
 		log_overflows_since "$dir/log" "$((before + 1))" "$port" "$ovf" ||
 		fail "since the reload the log reports $(overflowed_in_log "$dir/log.since" "$port") overflows for :$port, the listener $ovf: $(cat "$dir/log")"
