@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -169,6 +170,83 @@ static void test_dispatch(void)
 	tw_listeners_free(&ls);
 }
 
+struct drained {
+	unsigned int n, stop_at;
+	bool in_order;
+};
+
+static int drained_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct drained *d = data;
+
+	d->in_order &= nlh->nlmsg_seq == d->n;
+	return ++d->n == d->stop_at ? MNL_CB_STOP : MNL_CB_OK;
+}
+
+/* @n datagrams of three messages each from @tx to @rx, seqs from *@seq on. */
+static int send_datagrams(struct nl *tx, const struct nl *rx, unsigned int n,
+			  unsigned int *seq)
+{
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = rx->portid };
+	char buf[3 * MNL_NLMSG_HDRLEN];
+	struct nlmsghdr *nlh;
+	size_t len;
+	int i;
+
+	while (n--) {
+		for (len = 0, i = 0; i < 3; i++, len += nlh->nlmsg_len) {
+			nlh = mnl_nlmsg_put_header(buf + len);
+			nlh->nlmsg_type = NLMSG_MIN_TYPE;
+			nlh->nlmsg_seq = (*seq)++;
+		}
+		if (sendto(nl_fd(tx), buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * nl_drain() in batches (after nl_event_socket()) and one datagram at a
+ * time: every message, in order, the queue left empty; a callback's STOP
+ * ends it. Root only: sending to another netlink socket needs CAP_NET_ADMIN.
+ */
+static void test_drain(void)
+{
+	const unsigned int n = 2 * NL_EVENT_BATCH + 3;
+	struct nl tx, rx[2];
+	struct drained d;
+	unsigned int seq;
+	int i, ret;
+
+	if (nl_open_unresolved(&tx) || nl_open_unresolved(&rx[0]) ||
+	    nl_open_unresolved(&rx[1]) || nl_event_socket(&rx[0])) {
+		CHECK(false, "nl_drain: netlink sockets opened");
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		seq = 0;
+		ret = send_datagrams(&tx, &rx[i], n, &seq);
+		if (ret == -EPERM) {
+			CHECK(true, "nl_drain: # SKIP needs CAP_NET_ADMIN to send");
+			break;
+		}
+		d = (struct drained){ .in_order = true };
+		ret = nl_drain(&rx[i], drained_cb, &d);
+		CHECK(!ret && d.n == 3 * n && d.in_order,
+		      "nl_drain%s: %u datagrams, every message in order (%u)",
+		      i ? " unbatched" : " batched", n, d.n);
+		CHECK(!nl_drain(&rx[i], drained_cb, &d) && d.n == 3 * n,
+		      "nl_drain%s: the queue was left empty", i ? " unbatched" : " batched");
+		send_datagrams(&tx, &rx[i], n, &seq);
+		d.stop_at = d.n + 4;
+		CHECK(nl_drain(&rx[i], drained_cb, &d) == 1 && d.n == d.stop_at && d.in_order,
+		      "nl_drain%s: the callback's STOP ends it", i ? " unbatched" : " batched");
+	}
+	nl_close(&tx);
+	nl_close(&rx[0]);
+	nl_close(&rx[1]);
+}
+
 static void expect_stderr(void (*say)(const struct nl *nl, int err), const struct nl *nl,
 			  int err, const char *want, const char *name)
 {
@@ -221,6 +299,7 @@ static void test_messages(void)
 
 void test_nl(void)
 {
+	test_drain();
 	test_dispatch();
 	test_messages();
 }
