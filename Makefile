@@ -62,8 +62,12 @@ check-debug: deps
 demo: deps
 	scripts/demo.sh --flavour $(FLAVOUR)
 
-bench: deps
-	scripts/bench.sh --flavour $(FLAVOUR)
+# make bench: every arm (no tracing, the floor, tcpwatch with and without
+# tcpwatchd, bpftrace) on every workload in one VM boot, results in
+# build/bench.{txt,json}; BENCH_ARGS="--wall" or "--stages": scripts/bench.sh.
+bench:
+	@WITH_RT=$(if $(filter rt,$(FLAVOUR)),1,0) WITH_BPFTRACE=1 scripts/install-deps.sh
+	scripts/bench.sh --flavour $(FLAVOUR) $(BENCH_ARGS)
 
 style:
 	$(MAKE) -C kmod style

@@ -9,6 +9,8 @@ packages=(
 	qemu-system-x86 busybox-static bats cpio kmod iproute2 rsync jq dwarves
 )
 [ "${WITH_RT:-0}" = 1 ] && packages+=(linux-image-rt-amd64 linux-headers-rt-amd64)
+# make bench's peer arm (Debian's bpftrace, with LLVM and clang: ~200 MB).
+[ "${WITH_BPFTRACE:-0}" = 1 ] && packages+=(bpftrace)
 
 missing=()
 for p in "${packages[@]}"; do
