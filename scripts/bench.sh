@@ -147,7 +147,8 @@ def lines(p): [$raw | split("\n")[] | select(startswith(p + " ")) | .[(p | lengt
 (lines("BENCH") | map(. + {plugin_insns: $pw[.window | tostring]})) as $w |
 ($w | map(select(.round > 0))) as $m |
 {
-  kernel: $kver, mode: $mode, icount: ($icount == 1), skipped: $skipped,
+  kernel: $kver, mode: $mode, icount: ($icount == 1),
+  skipped: ($skipped + [lines("BENCH-SKIP")[] | "\(.arm): \(.why)"]),
   rounds: ($m | map(.round) | unique | length),
   micro: [lines("BENCH-MICRO") | to_entries[] | .value + {
 	insns_icount: (if $icount == 1 then .value.ns / 8 else null end),
@@ -217,6 +218,7 @@ def workname: {churn: "churn: loopback connect/accept/close, client TIME_WAIT",
 "ring + kprobe misses + unsent + consumer gaps over all rounds (F: floor",
 "hits the file lacks); cpu: the consumer process, share of the window.",
 (.skipped[] | "skipped arm \(.)"),
+($all.skipped | map(select(startswith("F:"))) | first // null) as $fskip |
 (.results | group_by(.work) | sort_by(.[0].work as $w | ["churn", "rst", "overflow", "synflood"] | index($w))[] |
 	"", (.[0].work | workname),
 	("arm" | rpad(24)) + ("ops/s" | pad(7)) + ("min-max" | pad(12)) + ("overhead" | pad(10)) +
@@ -232,6 +234,7 @@ def workname: {churn: "churn: loopback connect/accept/close, client TIME_WAIT",
 	 (if .arm == "A" then "-" elif .arm == "F" then
 		([.undelivered[] | select(. != null)] | add) // "-" else .lost end | tostring | pad(8)) +
 	 (if .consumer_cpu then (.consumer_cpu * 100 | round | tostring) + "%" else "-" end | pad(6))),
+	(if $fskip then ("F" | armname | rpad(24)) + "skipped (" + ($fskip | ltrimstr("F: ")) + ")" else empty end),
 	(map(select(.arm == "C")) | .[] |
 	 "  tcpwatch full-socket transitions per round: \(.full | map(tostring) | join(" ")); floor hits: \(.floor_hits | map(tostring) | join(" "))",
 	 "  tcpwatch records per op \(.written_per_op | r(2)); listen overflows tcpwatch \(.overflows.tcpwatch) kernel \(.overflows.kernel); syncookies tcpwatch \(.syncookies.tcpwatch) kernel \(.syncookies.kernel)")),
