@@ -66,6 +66,8 @@ select_kernel() {
 
 	while read -r img; do
 		kver=${img#/boot/vmlinuz-}
+		# One series at a time: a newer one installed must not be picked silently.
+		[[ $kver == "${KERNEL:-6.1}".* ]] || continue
 		case $flavour in
 		generic) [[ $kver == *-amd64 && $kver != *-rt-amd64 ]] || continue ;;
 		rt) [[ $kver == *-rt-amd64 ]] || continue ;;
