@@ -101,6 +101,7 @@ static void tw_drain_work(struct work_struct *work)
 
 	tw_overflows_poll();
 	tw_track_reclaim();
+	tw_track_keep_reserve();
 	for_each_possible_cpu(cpu)
 		tw_drain_cpu(cpu, listening);
 	tw_drain_flush();

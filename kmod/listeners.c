@@ -44,9 +44,11 @@ static void tw_listener_read_queues(const struct tw_track *t, void *arg)
 
 bool tw_listener_next(unsigned int *idx, struct tw_listener_view *v)
 {
-	for (; *idx < tw_track_max(); (*idx)++)
-		if (tw_track_snapshot_live(*idx, &v->t, tw_listener_read_queues, v) &&
-		    tw_is_listener(&v->t))
+	/* A glance at the state first: the pool holds many more connections. */
+	for (; *idx < tw_track_slots(); (*idx)++)
+		if (tw_track_state_in(*idx, BIT(TCP_LISTEN)) &&
+		    tw_track_snapshot_live(*idx, &v->c, tw_listener_read_queues, v) &&
+		    tw_is_listener(&v->c.t))
 			return true;
 	return false;
 }
@@ -55,11 +57,14 @@ void tw_listener_queues(const struct sock *sk, u32 syn_queue, u32 accept_queue)
 {
 	struct tw_track *t;
 
+	struct tw_listen_ext *l;
+
 	rcu_read_lock();
 	t = tw_track_lookup(sk);
-	if (t) {
-		tw_track_raise_peak(&t->syn_queue_peak, syn_queue);
-		tw_track_raise_peak(&t->accept_queue_peak, accept_queue);
+	l = t ? tw_track_listen(t) : NULL;
+	if (l) {
+		tw_track_raise_peak(&l->syn_queue_peak, syn_queue);
+		tw_track_raise_peak(&l->accept_queue_peak, accept_queue);
 	}
 	rcu_read_unlock();
 }
@@ -68,13 +73,15 @@ void tw_listener_synack_retrans(const struct sock *sk)
 {
 	/* A dying netns' retransmits count with the namespaces that are gone. */
 	struct tw_stats __percpu *stats = tw_stats_of(sock_net(sk)) ?: tw_departed;
+	struct tw_listen_ext *l;
 	struct tw_track *t;
 
 	this_cpu_inc(stats->synack_retrans);
 	rcu_read_lock();
 	t = tw_track_lookup(sk);
-	if (t)
-		atomic64_inc(&t->synack_retrans);
+	l = t ? tw_track_listen(t) : NULL;
+	if (l)
+		atomic64_inc(&l->synack_retrans);
 	rcu_read_unlock();
 }
 

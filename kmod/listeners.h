@@ -7,7 +7,7 @@
 
 /* A listener as readers report it: its tracked entry and its live queues. */
 struct tw_listener_view {
-	struct tw_track t;
+	struct tw_track_copy c;
 	u32 syn_queue;
 	u32 accept_queue;
 	u32 backlog;

@@ -22,6 +22,7 @@
 static int __init tw_init(void)
 {
 	unsigned int seeded;
+	u64 seed_ms;
 	int err;
 
 	err = tw_ring_init(tw_ring_size.value);
@@ -36,7 +37,9 @@ static int __init tw_init(void)
 	err = tw_hooks_init();
 	if (err)
 		goto err_hooks;
+	seed_ms = ktime_get_ns();
 	seeded = tw_seed();
+	seed_ms = div_u64(ktime_get_ns() - seed_ms, NSEC_PER_MSEC);
 	/*
 	 * Readers last: until the walk has counted the sockets older than the
 	 * module, an answer would be short of them. Before this the family
@@ -52,9 +55,9 @@ static int __init tw_init(void)
 	if (err)
 		goto err_proc;
 	tw_bench_run();
-	pr_info("loaded %s: ring_size=%u max_tracked=%u drain_ms=%u lifecycle=%d, %u sockets seeded\n",
+	pr_info("loaded %s: ring_size=%u max_tracked=%u drain_ms=%u lifecycle=%d, %u sockets seeded in %llu ms\n",
 		TCPWATCH_VERSION, tw_ring_size.value, tw_max_tracked.value,
-		tw_drain_ms.value, tw_lifecycle, seeded);
+		tw_drain_ms.value, tw_lifecycle, seeded, seed_ms);
 	return 0;
 
 err_proc:

@@ -38,6 +38,9 @@ enum { TW_MCGRP_EVENTS };
 static const struct nla_policy tw_policy[TCPWATCH_A_MAX + 1] = {
 	[TCPWATCH_A_NETNS] = { .type = NLA_U32 },
 	[TCPWATCH_A_NETNS_COOKIE] = { .type = NLA_U64 },
+	[TCPWATCH_A_SOCK_STATES] = NLA_POLICY_MASK(NLA_U32, BIT(TCPWATCH_NR_STATES) - 1),
+	[TCPWATCH_A_SOCK_MIN_AGE] = { .type = NLA_U64 },
+	[TCPWATCH_A_SOCK_PORT] = { .type = NLA_U16 },
 };
 
 static struct genl_family tw_genl_family;
@@ -366,6 +369,9 @@ static int tw_fill_summary(struct sk_buff *skb, void *arg)
 {
 	const struct tw_summary *sum = arg;
 
+	if (sum->untracked >= 0 &&
+	    tw_put_u64(skb, TCPWATCH_A_UNTRACKED, sum->untracked, TCPWATCH_A_PAD))
+		return -EMSGSIZE;
 	return tw_put_summary(skb, sum) ?:
 	       tw_put_events_totals(skb, sum->events_written, sum->events_lost);
 }
@@ -388,6 +394,31 @@ static int tw_cmd_get_summary(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static int tw_put_tracking(struct sk_buff *skb)
+{
+	struct tw_track_stats st;
+	s64 untracked;
+
+	tw_track_stats(&st);
+	/* Every socket counted, less those with an entry: what views lack. */
+	untracked = max_t(s64, tw_stats_sockets_all() - st.used, 0);
+	if (nla_put_u32(skb, TCPWATCH_A_TRACK_MAX, st.max) ||
+	    nla_put_u32(skb, TCPWATCH_A_TRACK_USED, st.used) ||
+	    nla_put_u32(skb, TCPWATCH_A_TRACK_ALLOCATED, st.allocated) ||
+	    tw_put_u64(skb, TCPWATCH_A_TRACK_BYTES, st.bytes, TCPWATCH_A_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_TRACK_FAILED,
+		       st.failed_full + st.failed_growing, TCPWATCH_A_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_TRACK_FAILED_FULL, st.failed_full,
+		       TCPWATCH_A_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_TRACK_FAILED_GROWING, st.failed_growing,
+		       TCPWATCH_A_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_UNTRACKED, untracked, TCPWATCH_A_PAD) ||
+	    nla_put_u32(skb, TCPWATCH_A_SEEDED, tw_seeded()) ||
+	    nla_put_u32(skb, TCPWATCH_A_SEEDED_UNTRACKED, tw_seeded_untracked()))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int tw_fill_status(struct sk_buff *skb, void *arg)
 {
 	struct nlattr *nest, *item;
@@ -397,10 +428,7 @@ static int tw_fill_status(struct sk_buff *skb, void *arg)
 
 	if (nla_put_string(skb, TCPWATCH_A_VERSION, TCPWATCH_VERSION) ||
 	    nla_put_u32(skb, TCPWATCH_A_RING_SIZE, tw_ring_mask + 1) ||
-	    nla_put_u32(skb, TCPWATCH_A_TRACK_MAX, tw_track_max()) ||
-	    nla_put_u32(skb, TCPWATCH_A_TRACK_USED, tw_track_used()) ||
-	    tw_put_u64(skb, TCPWATCH_A_TRACK_FAILED, tw_track_failed(), TCPWATCH_A_PAD) ||
-	    nla_put_u32(skb, TCPWATCH_A_SEEDED, tw_seeded()))
+	    tw_put_tracking(skb))
 		return -EMSGSIZE;
 
 	nest = nla_nest_start(skb, TCPWATCH_A_PROBES);
@@ -447,8 +475,17 @@ struct tw_dump_ctx {
 	struct tw_view view;
 	bool checked;
 	u32 index;		/* pool index, or CPU */
-	u64 pos;		/* events: the next ring position of that CPU */
-	u64 end;		/* events: that CPU's head + 1, 0 if not yet read */
+	union {
+		struct {
+			u64 pos;	/* events: the next ring position of that CPU */
+			u64 end;	/* events: that CPU's head + 1, 0 if not yet read */
+		};
+		struct {		/* sockets: what the request asks for */
+			u64 min_age;	/* ns in its state, at least */
+			u32 states;	/* bit n: state n; 0: every state */
+			u16 port;	/* local or remote; 0: any */
+		};
+	};
 };
 
 static struct tw_dump_ctx *tw_dump_ctx(struct netlink_callback *cb)
@@ -476,7 +513,7 @@ static int tw_dump_begin(struct netlink_callback *cb, bool admin)
 static int tw_put_listener(struct sk_buff *skb, struct netlink_callback *cb,
 			   const struct tw_listener_view *v)
 {
-	const struct tw_track *t = &v->t;
+	const struct tw_track *t = &v->c.t;
 	unsigned int alen = t->family == AF_INET6 ? 16 : 4;
 	struct nlattr *nest;
 	void *hdr;
@@ -491,12 +528,12 @@ static int tw_put_listener(struct sk_buff *skb, struct netlink_callback *cb,
 	    tw_put_u64(skb, TCPWATCH_A_LS_NETNS_COOKIE, t->netns_cookie,
 		       TCPWATCH_A_LS_PAD) ||
 	    nla_put_u8(skb, TCPWATCH_A_LS_FAMILY, t->family) ||
-	    nla_put(skb, TCPWATCH_A_LS_ADDR, alen, t->saddr) ||
-	    nla_put_u16(skb, TCPWATCH_A_LS_PORT, t->sport) ||
+	    nla_put(skb, TCPWATCH_A_LS_ADDR, alen, v->c.saddr) ||
+	    nla_put_u16(skb, TCPWATCH_A_LS_PORT, v->c.sport) ||
 	    nla_put_u32(skb, TCPWATCH_A_LS_SYN_QUEUE, v->syn_queue) ||
-	    nla_put_u32(skb, TCPWATCH_A_LS_SYN_QUEUE_PEAK, t->syn_queue_peak) ||
+	    nla_put_u32(skb, TCPWATCH_A_LS_SYN_QUEUE_PEAK, v->c.listen.syn_queue_peak) ||
 	    nla_put_u32(skb, TCPWATCH_A_LS_ACCEPT_QUEUE, v->accept_queue) ||
-	    nla_put_u32(skb, TCPWATCH_A_LS_ACCEPT_QUEUE_PEAK, t->accept_queue_peak) ||
+	    nla_put_u32(skb, TCPWATCH_A_LS_ACCEPT_QUEUE_PEAK, v->c.listen.accept_queue_peak) ||
 	    nla_put_u32(skb, TCPWATCH_A_LS_BACKLOG, v->backlog) ||
 	    tw_put_u64(skb, TCPWATCH_A_LS_OVERFLOWS, v->counts.overflows,
 		       TCPWATCH_A_LS_PAD) ||
@@ -504,8 +541,8 @@ static int tw_put_listener(struct sk_buff *skb, struct netlink_callback *cb,
 		       TCPWATCH_A_LS_PAD) ||
 	    tw_put_u64(skb, TCPWATCH_A_LS_SYNCOOKIES, v->counts.syncookies,
 		       TCPWATCH_A_LS_PAD) ||
-	    tw_put_u64(skb, TCPWATCH_A_LS_SYNACK_RETRANS, atomic64_read(&t->synack_retrans),
-		       TCPWATCH_A_LS_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_LS_SYNACK_RETRANS,
+		       atomic64_read(&v->c.listen.synack_retrans), TCPWATCH_A_LS_PAD) ||
 	    tw_put_u64(skb, TCPWATCH_A_LS_COOKIE, t->cookie, TCPWATCH_A_LS_PAD))
 		goto cancel;
 	/* Which process listens is for administrators, as with ss -p. */
@@ -537,7 +574,7 @@ static int tw_dump_listeners(struct sk_buff *skb, struct netlink_callback *cb)
 	if (err)
 		return err;
 	for (; tw_listener_next(&idx, &v); idx++) {
-		if (!tw_dump_sees(cb, v.t.netns_cookie, v.t.netns))
+		if (!tw_dump_sees(cb, v.c.t.netns_cookie, v.c.t.netns))
 			continue;
 		if (tw_put_listener(skb, cb, &v))
 			break;
@@ -547,8 +584,9 @@ static int tw_dump_listeners(struct sk_buff *skb, struct netlink_callback *cb)
 }
 
 static int tw_put_socket(struct sk_buff *skb, struct netlink_callback *cb,
-			 const struct tw_track *t, u64 now)
+			 const struct tw_track_copy *c, u64 now)
 {
+	const struct tw_track *t = &c->t;
 	unsigned int alen = t->family == AF_INET6 ? 16 : 4;
 	struct nlattr *nest;
 	void *hdr;
@@ -565,10 +603,10 @@ static int tw_put_socket(struct sk_buff *skb, struct netlink_callback *cb,
 	    tw_put_u64(skb, TCPWATCH_A_EV_NETNS_COOKIE, t->netns_cookie,
 		       TCPWATCH_A_EV_PAD) ||
 	    nla_put_u8(skb, TCPWATCH_A_EV_FAMILY, t->family) ||
-	    nla_put(skb, TCPWATCH_A_EV_SADDR, alen, t->saddr) ||
-	    nla_put_u16(skb, TCPWATCH_A_EV_SPORT, t->sport) ||
-	    nla_put(skb, TCPWATCH_A_EV_DADDR, alen, t->daddr) ||
-	    nla_put_u16(skb, TCPWATCH_A_EV_DPORT, t->dport) ||
+	    nla_put(skb, TCPWATCH_A_EV_SADDR, alen, c->saddr) ||
+	    nla_put_u16(skb, TCPWATCH_A_EV_SPORT, c->sport) ||
+	    nla_put(skb, TCPWATCH_A_EV_DADDR, alen, c->daddr) ||
+	    nla_put_u16(skb, TCPWATCH_A_EV_DPORT, c->dport) ||
 	    nla_put_u8(skb, TCPWATCH_A_EV_NEW, t->state) ||
 	    tw_put_u64(skb, TCPWATCH_A_EV_AGE,
 		       tw_ns_since(now, t->since_ns ?: tw_seeded_at_ns()),
@@ -583,22 +621,59 @@ static int tw_put_socket(struct sk_buff *skb, struct netlink_callback *cb,
 	return 0;
 }
 
+/* The request's filters, read once with its view. */
+static void tw_dump_sockets_filter(struct netlink_callback *cb)
+{
+	struct nlattr **attrs = tw_dumpit_attrs(cb);
+	struct tw_dump_ctx *ctx = tw_dump_ctx(cb);
+
+	ctx->states = attrs[TCPWATCH_A_SOCK_STATES] ?
+		      nla_get_u32(attrs[TCPWATCH_A_SOCK_STATES]) : 0;
+	ctx->min_age = attrs[TCPWATCH_A_SOCK_MIN_AGE] ?
+		       nla_get_u64(attrs[TCPWATCH_A_SOCK_MIN_AGE]) : 0;
+	ctx->port = attrs[TCPWATCH_A_SOCK_PORT] ?
+		    nla_get_u16(attrs[TCPWATCH_A_SOCK_PORT]) : 0;
+}
+
+static bool tw_dump_sockets_wants(const struct tw_dump_ctx *ctx,
+				  const struct tw_track_copy *c, u64 now)
+{
+	if (ctx->states && !(ctx->states & BIT(c->t.state)))
+		return false;
+	if (ctx->port && c->sport != ctx->port && c->dport != ctx->port)
+		return false;
+	return tw_ns_since(now, c->t.since_ns ?: tw_seeded_at_ns()) >= ctx->min_age;
+}
+
+/*
+ * Every tracked socket the request asks for. The filters are applied here,
+ * so that a caller looking for a few (tcpwatchd's leak scan: CLOSE_WAIT
+ * older than a minute) does not pay for copying out every healthy one; a
+ * state the request does not want is skipped before the entry is copied.
+ */
 static int tw_dump_sockets(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct tw_dump_ctx *ctx = tw_dump_ctx(cb);
 	u64 now = ktime_get_ns();
 	unsigned int idx;
-	int err = tw_dump_begin(cb, true);
+	int err;
 
-	if (err)
-		return err;
-	for (idx = ctx->index; idx < tw_track_max(); idx++) {
-		struct tw_track t;
+	if (!ctx->checked) {
+		err = tw_dump_begin(cb, true);
+		if (err)
+			return err;
+		tw_dump_sockets_filter(cb);
+	}
+	for (idx = ctx->index; idx < tw_track_slots(); idx++) {
+		struct tw_track_copy c;
 
-		if (!tw_track_snapshot_live(idx, &t, NULL, NULL) ||
-		    !tw_dump_sees(cb, t.netns_cookie, t.netns))
+		if (ctx->states && !tw_track_state_in(idx, ctx->states))
 			continue;
-		if (tw_put_socket(skb, cb, &t, now))
+		if (!tw_track_snapshot_live(idx, &c, NULL, NULL) ||
+		    !tw_dump_sees(cb, c.t.netns_cookie, c.t.netns) ||
+		    !tw_dump_sockets_wants(ctx, &c, now))
+			continue;
+		if (tw_put_socket(skb, cb, &c, now))
 			break;
 	}
 	ctx->index = idx;

@@ -165,6 +165,7 @@ static void tw_account_settle(struct tw_listen_account *a, unsigned int cpu)
 	unsigned long now[TW_NR_MIBS];
 	struct tw_listen_counts grew = {};
 	struct tw_stats __percpu *stats;
+	struct tw_listen_ext *l;
 	struct tw_stats *s;
 	struct tw_track *t;
 
@@ -185,10 +186,13 @@ static void tw_account_settle(struct tw_listen_account *a, unsigned int cpu)
 	rcu_read_lock();
 	/* A listener still tracked is still open: its socket is not yet freed. */
 	t = tw_account_listener(a);
+	l = t ? tw_track_listen(t) : NULL;
+	if (l) {
+		atomic64_add(grew.overflows, &l->overflows);
+		atomic64_add(grew.syn_drops, &l->syn_drops);
+		atomic64_add(grew.syncookies, &l->syncookies);
+	}
 	if (t) {
-		atomic64_add(grew.overflows, &t->overflows);
-		atomic64_add(grew.syn_drops, &t->syn_drops);
-		atomic64_add(grew.syncookies, &t->syncookies);
 		if (grew.overflows)
 			tw_listener_event(a->sk, TCPWATCH_EV_OVERFLOW, t);
 		if (grew.syn_drops)
@@ -307,11 +311,11 @@ void tw_overflows_add_cpu(const struct net *net, const struct tw_stats *s,
 	tw_counts_add(sum, &c);
 }
 
-static void tw_track_counts(const struct tw_track *t, struct tw_listen_counts *c)
+static void tw_track_counts(const struct tw_listen_ext *l, struct tw_listen_counts *c)
 {
-	c->overflows = atomic64_read(&t->overflows);
-	c->syn_drops = atomic64_read(&t->syn_drops);
-	c->syncookies = atomic64_read(&t->syncookies);
+	c->overflows = atomic64_read(&l->overflows);
+	c->syn_drops = atomic64_read(&l->syn_drops);
+	c->syncookies = atomic64_read(&l->syncookies);
 }
 
 /*
@@ -322,14 +326,19 @@ static void tw_track_counts(const struct tw_track *t, struct tw_listen_counts *c
  */
 void tw_overflows_of(const struct tw_track *t, struct tw_listen_counts *out)
 {
+	const struct tw_listen_ext *l = tw_track_listen(t);
 	const struct sock *sk = t->key;
 	u64 cookie = READ_ONCE(t->cookie);	/* as in tw_account_listener() */
 	struct tw_listen_counts before, after;
 	unsigned long now[TW_NR_MIBS];
 	unsigned int cpu, seq, tries = 0;
 
+	memset(out, 0, sizeof(*out));
+	/* No extension (none was free): nothing is kept for this listener. */
+	if (!l)
+		return;
 	do {
-		tw_track_counts(t, &before);
+		tw_track_counts(l, &before);
 		*out = before;
 		for_each_possible_cpu(cpu) {
 			const struct tw_listen_account *a =
@@ -347,7 +356,7 @@ void tw_overflows_of(const struct tw_track *t, struct tw_listen_counts *out)
 			tw_counts_add(out, &grew);
 		}
 		/* A settle in between moved growth into the entry: read again. */
-		tw_track_counts(t, &after);
+		tw_track_counts(l, &after);
 	} while (memcmp(&before, &after, sizeof(before)) &&
 		 ++tries < TW_LISTENER_READ_TRIES);
 }

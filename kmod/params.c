@@ -11,7 +11,7 @@
 #include "params.h"
 
 struct tw_uint_param tw_ring_size = { 4096, 64, 1U << 20, true };
-struct tw_uint_param tw_max_tracked = { 32768, 64, 1U << 22, false };
+struct tw_uint_param tw_max_tracked = { 1U << 20, 64, 1U << 22, false };
 struct tw_uint_param tw_drain_ms = { 20, 1, 1000, false };
 
 static int tw_param_set(const char *val, const struct kernel_param *kp)
@@ -51,7 +51,7 @@ MODULE_PARM_DESC(ring_size,
 		 "Records in each per-CPU event ring, a power of two (64..1048576, default 4096; 128 bytes each)");
 module_param_cb(max_tracked, &tw_uint_param_ops, &tw_max_tracked, 0444);
 MODULE_PARM_DESC(max_tracked,
-		 "Sockets tracked at once for dwell time and owner (64..4194304, default 32768; about 200 bytes each)");
+		 "Most sockets tracked at once for dwell time and owner (64..4194304, default 1048576); memory grows with the sockets present, 104 bytes each");
 module_param_cb(drain_ms, &tw_uint_param_ops, &tw_drain_ms, 0444);
 MODULE_PARM_DESC(drain_ms,
 		 "Milliseconds between deliveries of ring records to netlink listeners (1..1000, default 20)");

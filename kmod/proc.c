@@ -23,12 +23,12 @@
 
 static struct proc_dir_entry *proc_dir;
 
-static void tw_format_addr(char *buf, size_t len, const struct tw_track *t)
+static void tw_format_addr(char *buf, size_t len, const struct tw_track_copy *c)
 {
-	if (t->family == AF_INET6)
-		snprintf(buf, len, "[%pI6c]:%u", t->saddr, t->sport);
+	if (c->t.family == AF_INET6)
+		snprintf(buf, len, "[%pI6c]:%u", c->saddr, c->sport);
 	else
-		snprintf(buf, len, "%pI4:%u", t->saddr, t->sport);
+		snprintf(buf, len, "%pI4:%u", c->saddr, c->sport);
 }
 
 static void tw_show_listeners(struct seq_file *m, const struct tw_view *view)
@@ -43,17 +43,18 @@ static void tw_show_listeners(struct seq_file *m, const struct tw_view *view)
 	for (; tw_listener_next(&idx, &v); idx++) {
 		char synq[24], accq[24], local[56];
 
-		if (!tw_view_sees(view, v.t.netns_cookie, v.t.netns))
+		if (!tw_view_sees(view, v.c.t.netns_cookie, v.c.t.netns))
 			continue;
-		snprintf(synq, sizeof(synq), "%u/%u", v.syn_queue, v.t.syn_queue_peak);
+		snprintf(synq, sizeof(synq), "%u/%u", v.syn_queue,
+			 v.c.listen.syn_queue_peak);
 		snprintf(accq, sizeof(accq), "%u/%u", v.accept_queue,
-			 v.t.accept_queue_peak);
-		tw_format_addr(local, sizeof(local), &v.t);
+			 v.c.listen.accept_queue_peak);
+		tw_format_addr(local, sizeof(local), &v.c);
 		seq_printf(m, "  %-10u %-24s %9s %9s %7u %9llu %9llu  ",
-			   v.t.netns, local, synq, accq, v.backlog,
+			   v.c.t.netns, local, synq, accq, v.backlog,
 			   v.counts.overflows, v.counts.syn_drops);
 		if (view->admin)
-			seq_printf(m, "%u/%s\n", v.t.pid, v.t.comm);
+			seq_printf(m, "%u/%s\n", v.c.t.pid, v.c.t.comm);
 		else
 			seq_puts(m, "-\n");
 	}
@@ -94,6 +95,9 @@ static int tw_summary_show(struct seq_file *m, void *v)
 						   tw_state_name(j),
 						   sum->transitions[k][i][j]);
 
+	if (sum->untracked >= 0)
+		seq_printf(m, "\nuntracked: %lld sockets counted without a tracking entry (no dwell time or owner)\n",
+			   sum->untracked);
 	seq_printf(m, "\ntimewait: current %lld entered %llu ended %llu\n",
 		   max_t(s64, sum->tw_current, 0), sum->tw_entered, sum->tw_ended);
 	seq_puts(m, "\nrequest and timewait ends:\n");

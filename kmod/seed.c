@@ -17,6 +17,14 @@
  *    to TIME_WAIT is claimed by the reschedule probe (timewait.c).
  * The start of a seeded socket's state is unknown, so its first dwell time
  * is not recorded.
+ *
+ * Both sides need an entry per socket for this, so the walk grows the
+ * tracking pool as it goes, past max_tracked if the host holds more sockets
+ * than that (tw_track_grow()), and keeps a reserve free for the probes'
+ * claims. A socket that still gets no entry (past the pool's hard limit, or
+ * when vmalloc fails) is counted anyway; only if it also changes state
+ * while the walk runs can its count be wrong, and status says how many
+ * sockets were seeded that way.
  */
 #include <linux/ktime.h>
 #include <linux/rtnetlink.h>
@@ -33,7 +41,11 @@
 #include "stats.h"
 #include "track.h"
 
+/* Entries kept free during the walk, for it and for the probes' claims. */
+#define TW_SEED_RESERVE		4096
+
 static atomic_t seeded = ATOMIC_INIT(0);
+static atomic_t seeded_untracked = ATOMIC_INIT(0);
 static u64 seeded_at_ns;
 bool tw_seed_walking = true;
 
@@ -45,15 +57,21 @@ struct tw_track *tw_seed_enter(const struct sock_common *skc, u8 kind, u8 state)
 	/* A dying netns' sockets are no one's to count any more. */
 	if (!stats)
 		return NULL;
-	t = tw_track_add_new(skc, kind, state);
-	if (!t)
-		return tw_track_lookup(skc);	/* tracked already, or no room */
-	tw_track_write_begin(t);
-	t->cookie = atomic64_read(&skc->skc_cookie);
-	/* Full and request sockets: generated as ss -e would; tw ones have it. */
-	if (kind != TCPWATCH_SK_TIMEWAIT && !t->cookie)
-		t->cookie = tw_sock_cookie((struct sock *)skc);
-	tw_track_write_end(t);
+	t = tw_track_add(skc, kind, state);
+	if (!t) {
+		t = tw_track_lookup(skc);
+		if (t)
+			return t;	/* tracked already */
+		/* Counted all the same: exact unless it also moves during the walk. */
+		atomic_inc(&seeded_untracked);
+	} else {
+		tw_track_write_begin(t);
+		t->cookie = atomic64_read(&skc->skc_cookie);
+		/* Full and request sockets: generated as ss -e would; tw ones have it. */
+		if (kind != TCPWATCH_SK_TIMEWAIT && !t->cookie)
+			t->cookie = tw_sock_cookie((struct sock *)skc);
+		tw_track_write_end(t);
+	}
 	this_cpu_inc(stats->sockets[state]);
 	if (kind == TCPWATCH_SK_TIMEWAIT)
 		this_cpu_inc(stats->tw_current);
@@ -109,6 +127,8 @@ static void tw_seed_listeners(struct inet_hashinfo *hinfo)
 	for (i = 0; i <= hinfo->lhash2_mask; i++) {
 		struct inet_listen_hashbucket *ilb = &hinfo->lhash2[i];
 
+		if (!(i & 63))
+			tw_track_grow(TW_SEED_RESERVE, true);
 		tw_seed_chain(&ilb->nulls_head, &ilb->lock);
 		cond_resched();
 	}
@@ -119,6 +139,8 @@ static void tw_seed_ehash(struct inet_hashinfo *hinfo)
 	unsigned int i;
 
 	for (i = 0; i <= hinfo->ehash_mask; i++) {
+		if (!(i & 63))
+			tw_track_grow(TW_SEED_RESERVE, true);
 		tw_seed_chain(&hinfo->ehash[i].chain, inet_ehash_lockp(hinfo, i));
 		if (!(i & 1023))
 			cond_resched();
@@ -146,12 +168,18 @@ unsigned int tw_seed(void)
 	/* Every probe that saw it set has returned, tombstone left or not. */
 	synchronize_rcu();
 	tw_track_sweep_tombstones();
+	tw_track_walk_done();
 	return atomic_read(&seeded);
 }
 
 unsigned int tw_seeded(void)
 {
 	return atomic_read(&seeded);
+}
+
+unsigned int tw_seeded_untracked(void)
+{
+	return atomic_read(&seeded_untracked);
 }
 
 u64 tw_seeded_at_ns(void)

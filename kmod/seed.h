@@ -27,11 +27,14 @@ static inline bool tw_seeding(void)
  * @state, unless it is tracked already: what the walk does for each socket
  * it finds, and what a probe does to claim one it meets, not at its birth,
  * before the walk reaches it (@state is then its old state). Its entry,
- * or NULL if the tracking pool is full. Under rcu_read_lock().
+ * or NULL if no entry was free (it is counted all the same). Under
+ * rcu_read_lock().
  */
 struct tw_track *tw_seed_enter(const struct sock_common *skc, u8 kind, u8 state);
 /* How many the last tw_seed() found, for status. */
 unsigned int tw_seeded(void);
+/* Of those, how many got no tracking entry (see seed.c). */
+unsigned int tw_seeded_untracked(void);
 /* When the walk began: seeded sockets are at least this old in their state. */
 u64 tw_seeded_at_ns(void);
 

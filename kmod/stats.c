@@ -8,6 +8,7 @@
 #include "drain.h"
 #include "overflows.h"
 #include "stats.h"
+#include "track.h"
 #include "view.h"
 
 unsigned int tw_net_id;
@@ -197,6 +198,7 @@ void tw_stats_sum(const struct tw_view *view, struct tw_summary *sum)
 	struct tw_pernet *twn;
 
 	memset(sum, 0, sizeof(*sum));
+	sum->untracked = -1;
 	if (!view->all) {
 		twn = net_generic(view->net, tw_net_id);
 		tw_stats_add(view->net, twn->alloc, sum);
@@ -214,6 +216,35 @@ void tw_stats_sum(const struct tw_view *view, struct tw_summary *sum)
 		tw_folded_add(sum);
 	}
 	mutex_unlock(&tw_nets_lock);
+	/* The pool is shared by every namespace: only the whole has a count. */
+	if (!view->only_cookie && !view->only_inum) {
+		s64 counted = 0;
+		unsigned int i;
+
+		for (i = 0; i < TCPWATCH_NR_STATES; i++)
+			counted += sum->sockets[i];
+		sum->untracked = max_t(s64, counted - tw_track_used(), 0);
+	}
 out:
 	tw_drain_totals(&sum->events_written, &sum->events_lost);
+}
+
+s64 tw_stats_sockets_all(void)
+{
+	struct tw_pernet *twn;
+	unsigned int cpu, i;
+	s64 n = 0;
+
+	mutex_lock(&tw_nets_lock);
+	list_for_each_entry(twn, &tw_nets, node) {
+		for_each_possible_cpu(cpu) {
+			const struct tw_stats *s = per_cpu_ptr(twn->alloc, cpu);
+
+			for (i = 0; i < TCPWATCH_NR_STATES; i++)
+				n += READ_ONCE(s->sockets[i]);
+		}
+		cond_resched();
+	}
+	mutex_unlock(&tw_nets_lock);
+	return n;
 }

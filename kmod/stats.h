@@ -56,6 +56,8 @@ struct tw_summary {
 	u64 syncookies;
 	u64 events_written;
 	u64 events_lost;
+	/* Counted but without a tracking entry: all namespaces only, else -1. */
+	s64 untracked;
 };
 
 extern unsigned int tw_net_id;
@@ -93,5 +95,7 @@ struct tw_view;
 
 /* Fill @sum with what @view shows. */
 void tw_stats_sum(const struct tw_view *view, struct tw_summary *sum);
+/* Sockets counted now in every namespace: full, request and timewait. */
+s64 tw_stats_sockets_all(void);
 
 #endif

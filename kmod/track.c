@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-socket tracking: a hash table of RCU lists, sized at load, over a
- * preallocated pool of entries. Probes may not call the allocator (on
- * PREEMPT_RT it can sleep), so entries come from a lock-free stack and go back
+ * Per-socket tracking: a hash table of RCU lists over a pool of entries that
+ * grows with the sockets present, up to max_tracked. Probes may not call the
+ * allocator (on PREEMPT_RT it can sleep), so entries come from a lock-free
+ * stack, which the drain worker keeps stocked by allocating chunks of entries
+ * from process context (tw_track_keep_reserve()); removed entries go back
  * to it one RCU grace period after removal, when no lookup can still hold
- * them.
+ * them. Chunks are never freed before unload: an index names one entry for
+ * the module's life, which lets readers walk the pool without locks.
  *
  * Why not rhashtable: its bucket lock is taken with local_bh_disable(), and
  * kprobe handlers that fire through int3 run with interrupts disabled, where
@@ -13,13 +16,13 @@
  *
  * The int3 handlers are NMI context as far as lockdep and RCU know
  * (exc_int3() enters with irqentry_nmi_enter()), which shapes both the bucket
- * lock and the free path:
+ * locks and the free path:
  *  - lockdep cannot check a lock taken both in and out of NMI context (on
  *    the debug kernel it reported "inconsistent {INITIAL USE} -> {IN-NMI}
- *    usage" on the raw spinlock this table had). The lock is an
- *    arch_spinlock_t, as in kernel/trace/: it is held with interrupts off
- *    around a few list operations that call nothing a probe is on, so it can
- *    never be re-entered on its own CPU.
+ *    usage" on the raw spinlock this table had). The locks are
+ *    arch_spinlock_t, as in kernel/trace/: each is held with interrupts off
+ *    around a few list operations that call nothing a probe is on, so it
+ *    can never be re-entered on its own CPU.
  *  - call_rcu() is not NMI-safe. A removed entry goes on its CPU's
  *    lock-free limbo list; the drain worker hands each CPU's list to
  *    call_rcu() as one batch (tw_track_reclaim()), and the entries are back
@@ -42,92 +45,237 @@
 #include "bench.h"
 #include "track.h"
 
-static struct tw_track *pool;
-static unsigned int pool_size;
+/* The most entries ever, also for the load-time walk: max_tracked's limit. */
+#define TW_TRACK_LIMIT		BIT(22)
+/* Entries per chunk at most: 4096 * 104 bytes, one vmalloc of 416 KiB. */
+#define TW_CHUNK_SHIFT		12
+/* Locks for the buckets: enough that two CPUs rarely want the same one. */
+#define TW_NR_LOCKS		1024U
+
+/* Chunks of entries, [index >> chunk_shift]; set once, freed at unload. */
+static struct tw_track **chunks;
+static unsigned int chunk_shift;
+/* Entries in chunks so far; a reader's acquire sees their chunk pointers. */
+static unsigned int allocated;
+static unsigned int max_entries;
 /* Free stack: low 32 bits index + 1 (0 = empty), high 32 bits ABA tag. */
 static u64 free_head;
 /*
- * Entries in use, per CPU: an insert and its removal may be on different
- * CPUs, so one CPU's count may be negative; only the sum means anything.
- * Per CPU because a shared counter would bounce between every CPU that
- * opens or closes a connection.
+ * Per CPU, as an insert and its removal may be on different CPUs (one CPU's
+ * count may be negative; only the sum means anything), and because a
+ * shared counter would bounce between every CPU that opens or closes a
+ * connection. @taken: entries off the free stack (in the table, in limbo,
+ * or a listener's extension); @used: sockets in the table.
  */
+static DEFINE_PER_CPU(int, taken);
 static DEFINE_PER_CPU(int, used);
-static atomic64_t failed = ATOMIC64_INIT(0);
+static atomic_t listen_exts = ATOMIC_INIT(0);
+static atomic64_t failed_full = ATOMIC64_INIT(0);
+static atomic64_t failed_growing = ATOMIC64_INIT(0);
+/* A probe found the stack empty below max_tracked: grow at the next tick. */
+static bool starved;
+/* The load-time walk runs: entries past max_tracked are in play. */
+static bool past_max_allowed;
+static DEFINE_MUTEX(grow_lock);
 
-struct tw_bucket {
-	struct hlist_head head;
-	/* Writers of @head, and the gen change that goes with each; readers use RCU. */
-	arch_spinlock_t lock;
-};
-
-static struct tw_bucket *buckets;
+static struct hlist_head *buckets;
 static unsigned int bucket_bits;
+/* Writers of a bucket, and the gen change that goes with each; readers use RCU. */
+static arch_spinlock_t *locks;
+static unsigned int nr_locks;
 
 /* Removed entries, waiting for tw_track_reclaim() to start their grace period. */
 static DEFINE_PER_CPU(struct llist_head, limbo);
 
-static struct tw_bucket *tw_bucket_of(const void *key)
+static struct tw_track *tw_entry(unsigned int idx)
+{
+	return &READ_ONCE(chunks[idx >> chunk_shift])[idx & ((1U << chunk_shift) - 1)];
+}
+
+static struct hlist_head *tw_bucket_of(const void *key)
 {
 	return &buckets[hash_ptr(key, bucket_bits)];
 }
 
+static arch_spinlock_t *tw_lock_of(const void *key)
+{
+	return &locks[hash_ptr(key, bucket_bits) & (nr_locks - 1)];
+}
+
 /*
- * Lockdep cannot see this lock (see above); sparse's context checking at
- * least proves that every path that takes it lets it go.
+ * Lockdep cannot see these locks (see above); sparse's context checking at
+ * least proves that every path that takes one lets it go.
  */
-static unsigned long tw_bucket_lock(struct tw_bucket *b)
-	__acquires(&b->lock)
+static unsigned long tw_bucket_lock(arch_spinlock_t *lock)
+	__acquires(lock)
 {
 	unsigned long flags;
 
 	local_irq_save(flags);
-	arch_spin_lock(&b->lock);
-	__acquire(&b->lock);
+	arch_spin_lock(lock);
+	__acquire(lock);
 	return flags;
 }
 
-static void tw_bucket_unlock(struct tw_bucket *b, unsigned long flags)
-	__releases(&b->lock)
+static void tw_bucket_unlock(arch_spinlock_t *lock, unsigned long flags)
+	__releases(lock)
 {
-	__release(&b->lock);
-	arch_spin_unlock(&b->lock);
+	__release(lock);
+	arch_spin_unlock(lock);
 	local_irq_restore(flags);
 }
 
-static void free_push(struct tw_track *t)
+static void __free_push(struct tw_track *t)
 {
 	u64 old = READ_ONCE(free_head), new;
 
 	do {
 		/* A racing free_pop() may read it, and then fail its cmpxchg. */
 		WRITE_ONCE(t->next_free, (u32)old);
-		new = ((old >> 32) + 1) << 32 | (u32)(t - pool + 1);
+		new = ((old >> 32) + 1) << 32 | (t->index + 1);
 	} while (!try_cmpxchg64(&free_head, &old, new));
+}
+
+static void free_push(struct tw_track *t)
+{
+	/*
+	 * Past max_tracked, an entry served the load-time walk only: once
+	 * that is over it is not reused, and the pool is back to its ceiling
+	 * as those sockets end. (Its memory stays until unload.)
+	 */
+	if (unlikely(t->index >= max_entries) && !READ_ONCE(past_max_allowed))
+		return;
+	__free_push(t);
+	this_cpu_dec(taken);
 }
 
 static struct tw_track *free_pop(void)
 {
-	u64 old = READ_ONCE(free_head), new;
 	struct tw_track *t;
+	u64 old, new;
 
 	do {
+		/* Pairs with the cmpxchg of __free_push(): the chunk is set. */
+		old = smp_load_acquire(&free_head);
 		if (!(u32)old)
 			return NULL;
-		t = &pool[(u32)old - 1];
+		t = tw_entry((u32)old - 1);
 		new = ((old >> 32) + 1) << 32 | READ_ONCE(t->next_free);
-	} while (!try_cmpxchg64(&free_head, &old, new));
+	} while (cmpxchg64(&free_head, old, new) != old);
+	this_cpu_inc(taken);
 	return t;
 }
 
-/* A batch from one CPU's limbo: its first entry's rcu_head stands for all. */
-static void tw_track_free_batch(struct rcu_head *head)
+/* An entry for a socket (or an extension), or NULL, counted by cause. */
+static struct tw_track *tw_track_take(void)
 {
-	struct llist_node *batch = &container_of(head, struct tw_track, rcu)->retire;
+	struct tw_track *t;
+
+	/* Left free by the walk past max_tracked: retired, as in free_push(). */
+	while ((t = free_pop()) && unlikely(t->index >= max_entries) &&
+	       !READ_ONCE(past_max_allowed))
+		;
+	if (likely(t))
+		return t;
+	if (READ_ONCE(allocated) < max_entries) {
+		atomic64_inc(&failed_growing);
+		WRITE_ONCE(starved, true);
+	} else {
+		atomic64_inc(&failed_full);
+	}
+	return NULL;
+}
+
+static int tw_sum_percpu(int __percpu *count)
+{
+	unsigned int cpu;
+	int sum = 0;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*per_cpu_ptr(count, cpu));
+	return sum;
+}
+
+/* One more chunk, if @limit allows; under grow_lock. */
+static bool tw_track_add_chunk(unsigned int limit)
+{
+	unsigned int base = allocated, n = 1U << chunk_shift, i;
+	struct tw_track *c;
+
+	lockdep_assert_held(&grow_lock);
+	if (base >= limit || base + n > TW_TRACK_LIMIT)
+		return false;
+	c = vzalloc(array_size(n, sizeof(*c)));
+	if (!c)
+		return false;
+	for (i = 0; i < n; i++)
+		c[i].index = base + i;
+	WRITE_ONCE(chunks[base >> chunk_shift], c);
+	/* Pairs with tw_track_slots(): readers see the chunk pointer. */
+	smp_store_release(&allocated, base + n);
+	for (i = n; i-- > 0;) {
+		/* The rounding up to a whole chunk does not raise the ceiling. */
+		if (c[i].index < max_entries || READ_ONCE(past_max_allowed))
+			__free_push(&c[i]);
+		else
+			this_cpu_inc(taken);
+	}
+	return true;
+}
+
+bool tw_track_grow(unsigned int want, bool past_max)
+{
+	unsigned int limit = past_max ? TW_TRACK_LIMIT : max_entries;
+	bool ok = true;
+
+	mutex_lock(&grow_lock);
+	if (past_max)
+		WRITE_ONCE(past_max_allowed, true);
+	while ((int)allocated - tw_sum_percpu(&taken) < (int)want) {
+		ok = tw_track_add_chunk(limit);
+		if (!ok)
+			break;
+	}
+	mutex_unlock(&grow_lock);
+	return ok;
+}
+
+void tw_track_walk_done(void)
+{
+	WRITE_ONCE(past_max_allowed, false);
+}
+
+void tw_track_keep_reserve(void)
+{
+	/* An eighth of what exists, at least a chunk: growth keeps ahead of churn. */
+	unsigned int want = max(1U << chunk_shift, READ_ONCE(allocated) / 8);
+
+	if (READ_ONCE(starved)) {
+		WRITE_ONCE(starved, false);
+		want *= 2;
+	}
+	tw_track_grow(want, false);
+}
+
+struct tw_retire_batch {
+	struct rcu_head rcu;
+	struct llist_node *first;
+};
+
+static void tw_track_free_list(struct llist_node *first)
+{
 	struct tw_track *t, *next;
 
-	llist_for_each_entry_safe(t, next, batch, retire)
+	llist_for_each_entry_safe(t, next, first, retire)
 		free_push(t);
+}
+
+static void tw_track_free_batch(struct rcu_head *head)
+{
+	struct tw_retire_batch *batch = container_of(head, struct tw_retire_batch, rcu);
+
+	tw_track_free_list(batch->first);
+	kfree(batch);
 }
 
 void tw_track_reclaim(void)
@@ -135,11 +283,19 @@ void tw_track_reclaim(void)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct llist_node *batch = llist_del_all(per_cpu_ptr(&limbo, cpu));
+		struct llist_node *first = llist_del_all(per_cpu_ptr(&limbo, cpu));
+		struct tw_retire_batch *batch;
 
-		if (batch)
-			call_rcu(&llist_entry(batch, struct tw_track, retire)->rcu,
-				 tw_track_free_batch);
+		if (!first)
+			continue;
+		batch = kmalloc(sizeof(*batch), GFP_KERNEL);
+		if (!batch) {
+			synchronize_rcu();
+			tw_track_free_list(first);
+			continue;
+		}
+		batch->first = first;
+		call_rcu(&batch->rcu, tw_track_free_batch);
 	}
 }
 
@@ -147,37 +303,54 @@ int tw_track_init(unsigned int max)
 {
 	unsigned int i;
 
-	pool = vzalloc(array_size(max, sizeof(*pool)));
-	if (!pool)
+	max_entries = max;
+	/* A chunk is never more than max_tracked: a tiny pool stays tiny. */
+	chunk_shift = min_t(unsigned int, TW_CHUNK_SHIFT, ilog2(max));
+	/* For the walk's growth too: 8 KiB, more for a pool of tiny chunks. */
+	chunks = kvcalloc(DIV_ROUND_UP(TW_TRACK_LIMIT, 1U << chunk_shift),
+			  sizeof(*chunks), GFP_KERNEL);
+	if (!chunks)
 		return -ENOMEM;
-	pool_size = max;
-	for (i = max; i-- > 0;)
-		free_push(&pool[i]);
 
-	/* At most one entry per bucket on average, and it never resizes. */
-	bucket_bits = ilog2(roundup_pow_of_two(max));
+	/* Eight entries per bucket at max_tracked, under one at a tenth of it. */
+	bucket_bits = max_t(int, 6, ilog2(roundup_pow_of_two(max)) - 3);
 	buckets = vmalloc(array_size(1U << bucket_bits, sizeof(*buckets)));
-	if (!buckets) {
-		vfree(pool);
-		pool = NULL;
-		return -ENOMEM;
-	}
-	for (i = 0; i < 1U << bucket_bits; i++) {
-		INIT_HLIST_HEAD(&buckets[i].head);
-		buckets[i].lock = (arch_spinlock_t)__ARCH_SPIN_LOCK_UNLOCKED;
-	}
+	nr_locks = min(1U << bucket_bits, TW_NR_LOCKS);
+	locks = kmalloc_array(nr_locks, sizeof(*locks), GFP_KERNEL);
+	if (!buckets || !locks)
+		goto err;
+	for (i = 0; i < 1U << bucket_bits; i++)
+		INIT_HLIST_HEAD(&buckets[i]);
+	for (i = 0; i < nr_locks; i++)
+		locks[i] = (arch_spinlock_t)__ARCH_SPIN_LOCK_UNLOCKED;
+	if (!tw_track_grow(1, false))
+		goto err;
 	return 0;
+err:
+	kfree(locks);
+	vfree(buckets);
+	kvfree(chunks);
+	chunks = NULL;
+	return -ENOMEM;
 }
 
 void tw_track_exit(void)
 {
+	unsigned int i;
+
 	/* Callers have unhooked every probe: nothing is removed any more. */
 	tw_track_reclaim();
 	rcu_barrier();		/* tw_track_free_batch() */
+	for (i = 0; i < allocated >> chunk_shift; i++)
+		vfree(chunks[i]);
+	kvfree(chunks);
+	chunks = NULL;
+	allocated = 0;
+	free_head = 0;
+	kfree(locks);
+	locks = NULL;
 	vfree(buckets);
 	buckets = NULL;
-	vfree(pool);
-	pool = NULL;
 }
 
 /* Under rcu_read_lock(), or in a probe (preemption disabled). */
@@ -185,47 +358,67 @@ struct tw_track *tw_track_lookup(const void *key)
 {
 	struct tw_track *t;
 
-	hlist_for_each_entry_rcu(t, &tw_bucket_of(key)->head, node)
+	hlist_for_each_entry_rcu(t, tw_bucket_of(key), node)
 		if (t->key == key)
 			return t;
 	return NULL;
 }
 
-static struct tw_track *tw_track_insert(const struct sock_common *skc, u8 kind, u8 state,
-					bool count_exists)
+/*
+ * A listener's extension, from the pool like an entry but never in the
+ * table: its gen stays even, so pool walkers skip it. NULL if none is free.
+ */
+static struct tw_track *tw_track_take_listen(void)
 {
-	struct tw_track *t = free_pop();
+	struct tw_track *ext = tw_track_take();
+
+	if (ext) {
+		memset(&ext->listen, 0, sizeof(ext->listen));
+		atomic_inc(&listen_exts);
+	}
+	return ext;
+}
+
+static void tw_track_put_listen(u32 ext)
+{
+	if (ext) {
+		atomic_dec(&listen_exts);
+		free_push(tw_entry(ext - 1));
+	}
+}
+
+struct tw_track *tw_track_add(const struct sock_common *skc, u8 kind, u8 state)
+{
+	const struct net *net = read_pnet(&skc->skc_net);
+	struct tw_track *t = tw_track_take();
 	const void *key = skc;
-	struct tw_bucket *b;
+	arch_spinlock_t *lock;
 	unsigned long flags;
 
-	if (unlikely(!t)) {
-		atomic64_inc(&failed);
+	if (unlikely(!t))
 		return NULL;
-	}
 	t->key = key;
 	t->kind = kind;
 	t->state = state;
-	t->netns = read_pnet(&skc->skc_net)->ns.inum;
-	t->netns_cookie = read_pnet(&skc->skc_net)->net_cookie;
 	t->family = skc->skc_family;
+	t->ended = false;
+	t->ext = 0;
+	if (kind == TCPWATCH_SK_FULL && state == TCP_LISTEN) {
+		struct tw_track *ext = tw_track_take_listen();
+
+		t->ext = ext ? ext->index + 1 : 0;
+	}
 	t->cookie = 0;
+	t->since_ns = 0;
+	t->netns_cookie = net->net_cookie;
+	t->netns = net->ns.inum;
 	t->pid = 0;
 	t->comm[0] = '\0';
-	t->since_ns = 0;
-	t->ended = false;
-	t->syn_queue_peak = 0;
-	t->accept_queue_peak = 0;
-	atomic64_set(&t->overflows, 0);
-	atomic64_set(&t->syn_drops, 0);
-	atomic64_set(&t->syncookies, 0);
-	atomic64_set(&t->synack_retrans, 0);
-	b = tw_bucket_of(key);
-	flags = tw_bucket_lock(b);
+	lock = tw_lock_of(key);
+	flags = tw_bucket_lock(lock);
 	if (unlikely(tw_track_lookup(key))) {
-		tw_bucket_unlock(b, flags);
-		if (count_exists)
-			atomic64_inc(&failed);
+		tw_bucket_unlock(lock, flags);
+		tw_track_put_listen(t->ext);
 		free_push(t);
 		return NULL;
 	}
@@ -235,42 +428,50 @@ static struct tw_track *tw_track_insert(const struct sock_common *skc, u8 kind, 
 	 * the entry right after it was linked must not be undone by this one.
 	 */
 	smp_store_release(&t->gen, t->gen + 1);
-	hlist_add_head_rcu(&t->node, &b->head);
-	tw_bucket_unlock(b, flags);
+	hlist_add_head_rcu(&t->node, tw_bucket_of(key));
+	tw_bucket_unlock(lock, flags);
 	this_cpu_inc(used);
 	return t;
 }
 
-struct tw_track *tw_track_add(const struct sock_common *skc, u8 kind, u8 state)
+static void tw_track_retire(struct tw_track *t)
 {
-	return tw_track_insert(skc, kind, state, true);
-}
-
-struct tw_track *tw_track_add_new(const struct sock_common *skc, u8 kind, u8 state)
-{
-	return tw_track_insert(skc, kind, state, false);
+	/* Any CPU's list will do: a sweep may have been migrated. */
+	llist_add(&t->retire, raw_cpu_ptr(&limbo));
 }
 
 void tw_track_del(struct tw_track *t)
 {
-	struct tw_bucket *b = tw_bucket_of(t->key);
+	arch_spinlock_t *lock = tw_lock_of(t->key);
 	unsigned long flags;
 
 	tw_stage_begin(TW_STAGE_DELETE);
-	flags = tw_bucket_lock(b);
+	flags = tw_bucket_lock(lock);
 	if (hlist_unhashed(&t->node)) {
-		tw_bucket_unlock(b, flags);
+		tw_bucket_unlock(lock, flags);
 		tw_stage_end(TW_STAGE_DELETE);
 		return;		/* someone else removed it */
 	}
 	hlist_del_init_rcu(&t->node);
 	/* Even: free; a reader's snapshot that began before fails. */
 	smp_store_release(&t->gen, t->gen + 1);
-	tw_bucket_unlock(b, flags);
+	tw_bucket_unlock(lock, flags);
 	this_cpu_dec(used);
-	/* Any CPU's list will do: a sweep may have been migrated. */
-	llist_add(&t->retire, raw_cpu_ptr(&limbo));
+	/* Readers that still hold @t may read its extension until they are done. */
+	if (t->ext) {
+		atomic_dec(&listen_exts);
+		tw_track_retire(tw_entry(t->ext - 1));
+	}
+	tw_track_retire(t);
 	tw_stage_end(TW_STAGE_DELETE);
+}
+
+struct tw_listen_ext *tw_track_listen(const struct tw_track *t)
+{
+	/* Set before @t was published, and fixed for its life. */
+	u32 ext = READ_ONCE(t->ext);
+
+	return ext ? &tw_entry(ext - 1)->listen : NULL;
 }
 
 bool tw_track_claim_end(struct tw_track *t)
@@ -307,20 +508,22 @@ u16 tw_local_port(u8 kind, const struct sock_common *skc)
 	return skc->skc_num;
 }
 
-/* Fill @t's ports and addresses from its kernel object. */
-static void tw_track_set_tuple(struct tw_track *t, const struct sock_common *skc)
+/* Fill @c's ports and addresses from its kernel object. */
+static void tw_track_copy_tuple(struct tw_track_copy *c, const struct sock_common *skc)
 {
-	t->sport = tw_local_port(t->kind, skc);
-	t->dport = ntohs(skc->skc_dport);
+	c->sport = tw_local_port(c->t.kind, skc);
+	c->dport = ntohs(skc->skc_dport);
 #if IS_ENABLED(CONFIG_IPV6)
 	if (skc->skc_family == AF_INET6) {
-		memcpy(t->saddr, &skc->skc_v6_rcv_saddr, 16);
-		memcpy(t->daddr, &skc->skc_v6_daddr, 16);
+		memcpy(c->saddr, &skc->skc_v6_rcv_saddr, 16);
+		memcpy(c->daddr, &skc->skc_v6_daddr, 16);
 		return;
 	}
 #endif
-	memcpy(t->saddr, &skc->skc_rcv_saddr, 4);
-	memcpy(t->daddr, &skc->skc_daddr, 4);
+	memset(c->saddr, 0, sizeof(c->saddr));
+	memset(c->daddr, 0, sizeof(c->daddr));
+	memcpy(c->saddr, &skc->skc_rcv_saddr, 4);
+	memcpy(c->daddr, &skc->skc_daddr, 4);
 }
 
 void tw_track_raise_peak(u32 *peak, u32 depth)
@@ -331,40 +534,65 @@ void tw_track_raise_peak(u32 *peak, u32 depth)
 		;
 }
 
-unsigned int tw_track_max(void)
-{
-	return pool_size;
-}
-
 unsigned int tw_track_used(void)
 {
-	unsigned int cpu;
-	int sum = 0;
-
-	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(*per_cpu_ptr(&used, cpu));
-	return max(sum, 0);
+	return max(tw_sum_percpu(&used), 0);
 }
 
 u64 tw_track_failed(void)
 {
-	return atomic64_read(&failed);
+	return atomic64_read(&failed_full) + atomic64_read(&failed_growing);
+}
+
+void tw_track_stats(struct tw_track_stats *st)
+{
+	st->max = max_entries;
+	st->allocated = tw_track_slots();
+	st->used = tw_track_used();
+	st->listen_ext = max(atomic_read(&listen_exts), 0);
+	st->failed_full = atomic64_read(&failed_full);
+	st->failed_growing = atomic64_read(&failed_growing);
+	st->bytes = (u64)st->allocated * sizeof(struct tw_track) +
+		    ((u64)sizeof(*buckets) << bucket_bits) +
+		    nr_locks * sizeof(*locks) +
+		    DIV_ROUND_UP(TW_TRACK_LIMIT, 1U << chunk_shift) * sizeof(*chunks);
+}
+
+unsigned int tw_track_slots(void)
+{
+	/* Pairs with tw_track_add_chunk(): the chunks below it are set. */
+	return smp_load_acquire(&allocated);
 }
 
 /* The live entry at @idx if in use, under rcu_read_lock(); else NULL. */
 static struct tw_track *tw_track_at(unsigned int idx)
 {
-	struct tw_track *t = &pool[idx];
+	struct tw_track *t;
 
+	if (idx >= tw_track_slots())
+		return NULL;
+	t = tw_entry(idx);
 	/* Pairs with tw_track_add(): an odd gen means the fields are set. */
 	return smp_load_acquire(&t->gen) & 1 ? t : NULL;
 }
 
+bool tw_track_state_in(unsigned int idx, u32 states)
+{
+	const struct tw_track *t;
+	bool in;
+
+	rcu_read_lock();
+	t = tw_track_at(idx);
+	in = t && (states & BIT(READ_ONCE(t->state)));
+	rcu_read_unlock();
+	return in;
+}
+
 void tw_track_sweep_tombstones(void)
 {
-	unsigned int i;
+	unsigned int i, n = tw_track_slots();
 
-	for (i = 0; i < pool_size; i++) {
+	for (i = 0; i < n; i++) {
 		struct tw_track *t;
 
 		/* Held across the test and the removal: @t cannot be reused. */
@@ -382,12 +610,11 @@ void tw_track_sweep_tombstones(void)
 #define TW_SNAPSHOT_TRIES	8
 
 /*
- * Consistent copy of pool entry @idx: one life (gen) and one moment of it
- * (seq); false if it is not in use, or changed under every try.
+ * Consistent copy of @t, in use when its gen was read: one life (gen) and
+ * one moment of it (seq); false if it changed under every try.
  */
-static bool tw_track_snapshot(unsigned int idx, struct tw_track *out)
+static bool tw_track_snapshot(const struct tw_track *t, struct tw_track *out)
 {
-	const struct tw_track *t = &pool[idx];
 	/* Pairs with tw_track_add() and tw_track_del(). */
 	u32 gen = smp_load_acquire(&t->gen);
 	unsigned int tries;
@@ -412,14 +639,30 @@ static bool tw_track_snapshot(unsigned int idx, struct tw_track *out)
 	return false;
 }
 
-bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out,
+static void tw_track_copy_listen(struct tw_track_copy *c, const struct tw_track *live)
+{
+	const struct tw_listen_ext *l = tw_track_listen(live);
+
+	if (!l) {
+		memset(&c->listen, 0, sizeof(c->listen));
+		return;
+	}
+	c->listen.syn_queue_peak = READ_ONCE(l->syn_queue_peak);
+	c->listen.accept_queue_peak = READ_ONCE(l->accept_queue_peak);
+	atomic64_set(&c->listen.overflows, atomic64_read(&l->overflows));
+	atomic64_set(&c->listen.syn_drops, atomic64_read(&l->syn_drops));
+	atomic64_set(&c->listen.syncookies, atomic64_read(&l->syncookies));
+	atomic64_set(&c->listen.synack_retrans, atomic64_read(&l->synack_retrans));
+}
+
+bool tw_track_snapshot_live(unsigned int idx, struct tw_track_copy *out,
 			    void (*read)(const struct tw_track *t, void *arg), void *arg)
 {
 	const struct tw_track *live;
 
 	rcu_read_lock();
 	live = tw_track_at(idx);
-	if (!live || !tw_track_snapshot(idx, out)) {
+	if (!live || !tw_track_snapshot(live, &out->t)) {
 		rcu_read_unlock();
 		return false;
 	}
@@ -428,12 +671,13 @@ bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out,
 	 * SLAB_TYPESAFE_BY_RCU caches: the memory is a socket of the same kind
 	 * under rcu_read_lock(), and the generation says it is still ours.
 	 */
-	tw_track_set_tuple(out, out->key);
+	tw_track_copy_tuple(out, out->t.key);
+	tw_track_copy_listen(out, live);
 	if (read)
 		read(live, arg);
 	/* The socket was read before gen is re-read. */
 	smp_rmb();
-	if (READ_ONCE(live->gen) != out->gen) {
+	if (READ_ONCE(live->gen) != out->t.gen) {
 		rcu_read_unlock();
 		return false;
 	}

@@ -9,10 +9,23 @@
 
 struct sock_common;
 
+/* What a listener's entry adds: its queue peaks and counters, from any CPU. */
+struct tw_listen_ext {
+	u32 syn_queue_peak;		/* cmpxchg: tw_track_raise_peak() */
+	u32 accept_queue_peak;
+	atomic64_t overflows;		/* accept queue full: ListenOverflows */
+	atomic64_t syn_drops;		/* SYNs dropped for other reasons */
+	atomic64_t syncookies;		/* SYN cookies sent */
+	atomic64_t synack_retrans;	/* SYN-ACKs retransmitted */
+};
+
 /*
  * What tcpwatch remembers about one live socket (full, request or timewait):
  * when it entered its state and who owns it. Keyed by the kernel object's
- * address, which never leaves the module.
+ * address, which never leaves the module. 104 bytes: the tuple is read from
+ * the live socket by readers (tw_track_snapshot_live()), never stored, and
+ * a listener's peaks and counters live in a second pool entry (@ext), so
+ * that the many connections do not carry what only the few listeners need.
  *
  * Entries are found under RCU (the bucket's hlist) and also read by index
  * from the pool, so no lock covers their fields; each says how it is shared:
@@ -24,37 +37,42 @@ struct sock_common;
 struct tw_track {
 	struct hlist_node node;		/* in its hash bucket */
 	const void *key;		/* struct sock / request_sock / tw sock */
-	u64 cookie;			/* overflows.c compares it outside @seq */
-	u64 since_ns;			/* entered @state at this time */
 	u32 gen;			/* odd while in use; see tw_track_snapshot_live() */
 	u32 seq;			/* odd while a probe updates the fields below */
-	u32 netns;			/* inode number, for people */
-	u64 netns_cookie;		/* net_cookie: the netns' identity */
-	u32 pid;
 	u8 state;			/* also READ_ONCE() outside @seq */
 	u8 kind;			/* enum tcpwatch_sk_kind */
 	u8 family;
 	bool ended;			/* a tombstone; xchg, see tw_track_claim_end() */
-	char comm[TASK_COMM_LEN];
-	/*
-	 * Only in readers' copies: tw_track_snapshot_live() reads the tuple
-	 * from the live socket, so probes never write it (connect() picks
-	 * the local port after SYN_SENT, and it would cost every event).
-	 */
+	u32 ext;			/* a listener's tw_listen_ext: pool index + 1, or 0 */
+	union {
+		struct {
+			u64 cookie;	/* overflows.c compares it outside @seq */
+			u64 since_ns;	/* entered @state at this time */
+			u64 netns_cookie;	/* net_cookie: the netns' identity */
+			u32 netns;	/* inode number, for people */
+			u32 pid;
+			char comm[TASK_COMM_LEN];
+		};
+		/* In an entry that is some listener's @ext, never in the table. */
+		struct tw_listen_ext listen;
+	};
+	struct llist_node retire;	/* removed: in limbo, then its batch */
+	u32 next_free;			/* pool free stack: index + 1; see free_pop() */
+	u32 index;			/* its own, in the pool */
+};
+
+/*
+ * A reader's copy of an entry (tw_track_snapshot_live()): the entry, the
+ * tuple read from its live socket at the same moment, and for a listener
+ * its extension.
+ */
+struct tw_track_copy {
+	struct tw_track t;
+	struct tw_listen_ext listen;	/* zero unless t.ext */
 	u8 saddr[16];
 	u8 daddr[16];
 	u16 sport;
 	u16 dport;
-	/* Listener accounting (kind full, state LISTEN), from any CPU. */
-	u32 syn_queue_peak;		/* cmpxchg: tw_track_raise_peak() */
-	u32 accept_queue_peak;
-	atomic64_t overflows;		/* accept queue full: ListenOverflows */
-	atomic64_t syn_drops;		/* SYNs dropped for other reasons */
-	atomic64_t syncookies;		/* SYN cookies sent */
-	atomic64_t synack_retrans;	/* SYN-ACKs retransmitted */
-	struct llist_node retire;	/* removed: in limbo, then its batch */
-	struct rcu_head rcu;
-	u32 next_free;			/* pool free stack, index + 1; see free_pop() */
 };
 
 /*
@@ -85,18 +103,22 @@ static inline void tw_track_write_end(struct tw_track *t)
 	WRITE_ONCE(t->seq, (t->seq | 1) + 1);
 }
 
+/*
+ * Entries are allocated in chunks as sockets appear, up to @max (the
+ * max_tracked parameter); the load-time walk may go past it, so that every
+ * socket older than the module is counted exactly (seed.c).
+ */
 int tw_track_init(unsigned int max);
 void tw_track_exit(void);
 
 struct tw_track *tw_track_lookup(const void *key);
 /*
  * Track @skc, an object of @kind in @state: its identity (kind, state,
- * netns, family) is set before any lookup can find the entry. NULL if
- * it is tracked already or the pool is full.
+ * netns, family) and, for a listener, its extension are set before any
+ * lookup can find the entry. NULL if it is tracked already or no entry is
+ * free (counted by cause: tw_track_stats()).
  */
 struct tw_track *tw_track_add(const struct sock_common *skc, u8 kind, u8 state);
-/* As tw_track_add(), but a tracked @skc is not counted as a failure. */
-struct tw_track *tw_track_add_new(const struct sock_common *skc, u8 kind, u8 state);
 void tw_track_del(struct tw_track *t);
 /*
  * @t's object ends: true for the one caller that claims it. The entry stays
@@ -111,6 +133,18 @@ void tw_track_forget(const void *key);
  * are free for reuse once it ends. Process context (the drain worker).
  */
 void tw_track_reclaim(void);
+/*
+ * Allocate chunks until at least @want entries are free, up to max_tracked
+ * or, for the load-time walk (@past_max), up to the hard limit. Process
+ * context; returns false if it could not.
+ */
+bool tw_track_grow(unsigned int want, bool past_max);
+/* The walk is over: entries past max_tracked are not reused once freed. */
+void tw_track_walk_done(void);
+/* What the drain worker calls every interval: keep a reserve free. */
+void tw_track_keep_reserve(void);
+/* @t's extension if it has one, under rcu_read_lock() or in a probe. */
+struct tw_listen_ext *tw_track_listen(const struct tw_track *t);
 /* Remove the tombstones, once no probe can leave one any more. */
 void tw_track_sweep_tombstones(void);
 void tw_track_set_owner(struct tw_track *t, struct task_struct *task);
@@ -120,9 +154,21 @@ u16 tw_local_port(u8 kind, const struct sock_common *skc);
 void tw_track_raise_peak(u32 *peak, u32 depth);
 
 /* Statistics of the pool, for status. */
-unsigned int tw_track_max(void);
+struct tw_track_stats {
+	unsigned int max;		/* max_tracked */
+	unsigned int allocated;		/* entries allocated so far */
+	unsigned int used;		/* sockets tracked now */
+	unsigned int listen_ext;	/* of the entries, listeners' extensions */
+	u64 failed_full;		/* sockets not tracked: max_tracked reached */
+	u64 failed_growing;		/* ... below it, but the reserve was empty */
+	u64 bytes;			/* entries and hash table */
+};
+
+void tw_track_stats(struct tw_track_stats *st);
 unsigned int tw_track_used(void);
 u64 tw_track_failed(void);
+/* Pool indexes in use now lie below this; readers walk [0, it). */
+unsigned int tw_track_slots(void);
 
 /*
  * Consistent copy of pool entry @idx, its tuple read from the live socket
@@ -130,7 +176,12 @@ u64 tw_track_failed(void);
  * socket, all validated by the entry's generation; false if the entry is
  * not (or no longer) in use. @read runs under rcu_read_lock().
  */
-bool tw_track_snapshot_live(unsigned int idx, struct tw_track *out,
+/*
+ * Whether pool entry @idx is in use in one of @states (bit n: state n), at
+ * a glance: a filter before tw_track_snapshot_live(), which tells for sure.
+ */
+bool tw_track_state_in(unsigned int idx, u32 states);
+bool tw_track_snapshot_live(unsigned int idx, struct tw_track_copy *out,
 			    void (*read)(const struct tw_track *t, void *arg), void *arg);
 
 #endif

@@ -25,8 +25,8 @@ fi
 # STRUCT MEMBER TYPE: the members whose bytes the binary attributes copy.
 expected='tw_record saddr u8[16]
 tw_record daddr u8[16]
-tw_track saddr u8[16]
-tw_track daddr u8[16]
+tw_track_copy saddr u8[16]
+tw_track_copy daddr u8[16]
 tw_summary dwell u64[13][64]'
 while read -r st member type; do
 	got=$(pahole -C "$st" "$ko" | awk -v m="$member" '
@@ -43,10 +43,10 @@ puts=$(cat "$kmod"/*.c | tr -s '\n\t' '  ' |
 	sed -E 's/.*(TCPWATCH_A_[A-Z_]+), (sizeof\([^)]*\)|[a-z_]+), (.*)/\1 \3/' | sort -u)
 allowed='TCPWATCH_A_DW_BUCKETS sum->dwell[i]
 TCPWATCH_A_EV_DADDR rec->daddr
-TCPWATCH_A_EV_DADDR t->daddr
+TCPWATCH_A_EV_DADDR c->daddr
 TCPWATCH_A_EV_SADDR rec->saddr
-TCPWATCH_A_EV_SADDR t->saddr
-TCPWATCH_A_LS_ADDR t->saddr'
+TCPWATCH_A_EV_SADDR c->saddr
+TCPWATCH_A_LS_ADDR v->c.saddr'
 extra=$(comm -23 <(echo "$puts") <(echo "$allowed" | sort -u))
 if [ -n "$extra" ]; then
 	echo "check-abi-bytes: binary attributes not checked here (add their source to this script once it is an integer array):" >&2

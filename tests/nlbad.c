@@ -184,6 +184,14 @@ int main(void)
 	mnl_attr_put_u32(nlh, TCPWATCH_A_NETNS, 0xfffffff0);
 	expect_refused("invisible-netns", nlh);
 
+	nlh = put_request(buf, family_id, TCPWATCH_CMD_GET_SOCKETS, NLM_F_DUMP);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_SOCK_STATES, 1u << TCPWATCH_NR_STATES);
+	expect_refused("socket-states-no-such-state", nlh);
+
+	nlh = put_request(buf, family_id, TCPWATCH_CMD_GET_SOCKETS, NLM_F_DUMP);
+	mnl_attr_put_u8(nlh, TCPWATCH_A_SOCK_PORT, 80);
+	expect_refused("short-socket-port", nlh);
+
 	nlh = put_request(buf, family_id, TCPWATCH_CMD_MAX + 7, 0);
 	expect_refused_by("unknown-command", nlh, EOPNOTSUPP);
 

@@ -63,6 +63,8 @@ void dwell_print_json(FILE *f, const struct tw_summary *sum, uint32_t states)
 		json_u64(&j, "count", hist_count(sum->dwell[s]));
 		json_object_end(&j);
 	}
+	if (sum->has_untracked)
+		json_u64(&j, "untracked", sum->untracked);
 	json_object_end(&j);
 	fputc('\n', f);
 }
@@ -90,6 +92,10 @@ void dwell_print_human(FILE *f, const struct tw_summary *sum, uint32_t states)
 	}
 	if (!any)
 		fprintf(f, "(no dwell times measured yet)\n");
+	if (sum->has_untracked && sum->untracked)
+		fprintf(f, "\nnot measured: %" PRIu64 " sockets now are counted but not"
+			" tracked (max_tracked reached), so their dwell times are missing\n",
+			sum->untracked);
 }
 
 static int dwell_run(const struct cli_report *r)

@@ -132,6 +132,17 @@ void leaks_print_human(FILE *f, const struct tw_sockets *s, bool wide)
 		fprintf(f, "(out of memory for the per-process summary)\n");
 }
 
+/* What the list cannot show: sockets counted but not tracked. */
+static void print_untracked(struct nl *nl, const struct tw_filter *filter)
+{
+	struct tw_summary *sum = calloc(1, sizeof(*sum));
+
+	if (sum && !query_summary(nl, filter, sum) && sum->has_untracked && sum->untracked)
+		printf("(%" PRIu64 " sockets are counted but not tracked, max_tracked reached:"
+		       " no age or owner, so none of them is listed)\n", sum->untracked);
+	free(sum);
+}
+
 static int leaks_run(struct leaks_opts *o)
 {
 	struct tw_sockets s = {};
@@ -140,18 +151,20 @@ static int leaks_run(struct leaks_opts *o)
 
 	if (nl_open_report(&nl, "tcpwatch"))
 		return 1;
-	ret = query_sockets(&nl, &o->r.filter, &s);
+	if (!o->r.filter.states)
+		o->r.filter.states = LEAK_STATES_DEFAULT;
+	ret = query_sockets(&nl, &o->r.filter, o->older_than_ns, &s);
 	if (ret) {
 		nl_perror(&nl, "tcpwatch", "reading the sockets", ret);
 		goto out;
 	}
-	if (!o->r.filter.states)
-		o->r.filter.states = LEAK_STATES_DEFAULT;
 	leaks_select(&s, &o->r.filter, o->older_than_ns);
-	if (o->r.json)
+	if (o->r.json) {
 		leaks_print_json(stdout, &s);
-	else
+	} else {
 		leaks_print_human(stdout, &s, o->r.wide);
+		print_untracked(&nl, &o->r.filter);
+	}
 out:
 	tw_sockets_free(&s);
 	nl_close(&nl);

@@ -35,9 +35,15 @@ void status_print_json(FILE *f, const struct tw_status *st)
 	json_object_begin(&j, "tracked");
 	json_u64(&j, "used", st->track_used);
 	json_u64(&j, "max", st->track_max);
+	json_u64(&j, "allocated", st->track_allocated);
+	json_u64(&j, "bytes", st->track_bytes);
+	json_u64(&j, "untracked", st->untracked);
 	json_u64(&j, "failed", st->track_failed);
+	json_u64(&j, "failed_full", st->track_failed_full);
+	json_u64(&j, "failed_growing", st->track_failed_growing);
 	json_object_end(&j);
 	json_u64(&j, "seeded", st->seeded);
+	json_u64(&j, "seeded_untracked", st->seeded_untracked);
 	json_array_begin(&j, "probes");
 	for (i = 0; i < st->n_probes; i++) {
 		json_object_begin(&j, NULL);
@@ -95,10 +101,19 @@ void status_print_human(FILE *f, const struct tw_status *st)
 {
 	fprintf(f, "module           %s (tcpwatch %s)\n", st->version, TCPWATCH_VERSION);
 	fprintf(f, "ring             %" PRIu32 " records per CPU\n", st->ring_size);
-	fprintf(f, "tracked sockets  %" PRIu32 " of %" PRIu32 ", %" PRIu64
-		" not tracked (pool full)\n", st->track_used, st->track_max,
-		st->track_failed);
-	fprintf(f, "seeded at load   %" PRIu32 " sockets\n", st->seeded);
+	fprintf(f, "tracked sockets  %" PRIu32 " (at most %" PRIu32 "), %" PRIu64
+		" counted but not tracked now\n", st->track_used, st->track_max,
+		st->untracked);
+	fprintf(f, "tracking memory  %" PRIu64 " KiB, %" PRIu32 " entries allocated\n",
+		(st->track_bytes + 1023) / 1024, st->track_allocated);
+	fprintf(f, "not tracked      %" PRIu64 " since load: %" PRIu64
+		" at max_tracked, %" PRIu64 " while the pool grew\n",
+		st->track_failed, st->track_failed_full, st->track_failed_growing);
+	fprintf(f, "seeded at load   %" PRIu32 " sockets", st->seeded);
+	if (st->seeded_untracked)
+		fprintf(f, ", %" PRIu32 " without an entry (their counts are exact"
+			" unless they changed state during the walk)", st->seeded_untracked);
+	fputc('\n', f);
 	human_probes(f, st);
 	human_cpus(f, st);
 	fprintf(f, "\nevents           written %" PRIu64 ", lost %" PRIu64

@@ -134,6 +134,8 @@ void summary_print_json(FILE *f, const struct tw_summary *sum,
 		json_listener(&j, &ls->v[i]);
 	json_array_end(&j);
 	json_dwell(&j, sum);
+	if (sum->has_untracked)
+		json_u64(&j, "untracked", sum->untracked);
 	json_evcounts(&j, &sum->events);
 	json_object_end(&j);
 	fputc('\n', f);
@@ -241,6 +243,9 @@ void summary_print_human(FILE *f, const struct tw_summary *sum,
 		sum->listen.syn_drops, sum->listen.syncookies, sum->listen.synack_retrans);
 	listeners_print_human(f, ls, false);
 	human_dwell(f, sum);
+	if (sum->has_untracked && sum->untracked)
+		fprintf(f, "\nUNTRACKED  %" PRIu64 " sockets counted without dwell time or owner"
+			" (max_tracked reached)\n", sum->untracked);
 	fprintf(f, "\nEVENTS     written %" PRIu64 "  lost %" PRIu64 "  unsent %" PRIu64 "\n",
 		sum->events.written, sum->events.lost, sum->events.unsent);
 }

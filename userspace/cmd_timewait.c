@@ -188,6 +188,7 @@ static int timewait_read(struct nl *nl, const struct timewait_opts *o,
 {
 	struct timespec pause = { o->interval_ns / 1000000000, o->interval_ns % 1000000000 };
 	int ret = query_summary(nl, &o->r.filter, before);
+	struct tw_filter f;
 
 	if (!ret) {
 		nanosleep(&pause, NULL);
@@ -197,7 +198,12 @@ static int timewait_read(struct nl *nl, const struct timewait_opts *o,
 		nl_perror(nl, "tcpwatch", "reading the summary", ret);
 		return ret;
 	}
-	ret = query_sockets(nl, &o->r.filter, s);
+	/* Timewait sockets are in one of these two; the rest stay in the kernel. */
+	f = o->r.filter;
+	if (!f.states)
+		f.states = TW_STATE_BIT(TCPWATCH_TIME_WAIT) |
+			   TW_STATE_BIT(TCPWATCH_FIN_WAIT2);
+	ret = query_sockets(nl, &f, 0, s);
 	if (ret)
 		nl_perror(nl, "tcpwatch", "reading the sockets", ret);
 	return ret;

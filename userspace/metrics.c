@@ -304,6 +304,10 @@ void metrics_write(FILE *f, const struct tw_summary *sum, const struct tw_listen
 		metrics_totals(f, sum);
 		metrics_ends(f, sum);
 		metrics_dwell(f, sum);
+		if (sum->has_untracked)
+			metric(f, "tcpwatch_untracked_sockets", "gauge",
+			       "Sockets counted but not tracked (no dwell time or owner): max_tracked reached.",
+			       sum->untracked);
 	}
 	if (ls)
 		metrics_listeners(f, ls);

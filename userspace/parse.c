@@ -50,6 +50,12 @@ static const policy_t top_policy[TCPWATCH_A_MAX + 1] = {
 	[TCPWATCH_A_OVERFLOWS]		= MNL_TYPE_U64,
 	[TCPWATCH_A_SYN_DROPS]		= MNL_TYPE_U64,
 	[TCPWATCH_A_SYNCOOKIES]		= MNL_TYPE_U64,
+	[TCPWATCH_A_TRACK_ALLOCATED]	= MNL_TYPE_U32,
+	[TCPWATCH_A_TRACK_BYTES]	= MNL_TYPE_U64,
+	[TCPWATCH_A_TRACK_FAILED_FULL]	= MNL_TYPE_U64,
+	[TCPWATCH_A_TRACK_FAILED_GROWING] = MNL_TYPE_U64,
+	[TCPWATCH_A_UNTRACKED]		= MNL_TYPE_U64,
+	[TCPWATCH_A_SEEDED_UNTRACKED]	= MNL_TYPE_U32,
 	[TCPWATCH_A_NETNS_COOKIE]	= MNL_TYPE_U64,
 };
 
@@ -445,6 +451,8 @@ int tw_parse_summary(const struct nlmsghdr *nlh, struct tw_summary *sum)
 	sum->listen.overflows = get_u64(tb[TCPWATCH_A_OVERFLOWS]);
 	sum->listen.syn_drops = get_u64(tb[TCPWATCH_A_SYN_DROPS]);
 	sum->listen.syncookies = get_u64(tb[TCPWATCH_A_SYNCOOKIES]);
+	sum->has_untracked = tb[TCPWATCH_A_UNTRACKED] != NULL;
+	sum->untracked = get_u64(tb[TCPWATCH_A_UNTRACKED]);
 	if (tb[TCPWATCH_A_STATES])
 		ret = parse_states(tb[TCPWATCH_A_STATES], sum);
 	if (!ret && tb[TCPWATCH_A_TRANSITIONS])
@@ -502,7 +510,13 @@ int tw_parse_status(const struct nlmsghdr *nlh, struct tw_status *st)
 	st->track_max = get_u32(tb[TCPWATCH_A_TRACK_MAX]);
 	st->track_used = get_u32(tb[TCPWATCH_A_TRACK_USED]);
 	st->track_failed = get_u64(tb[TCPWATCH_A_TRACK_FAILED]);
+	st->track_allocated = get_u32(tb[TCPWATCH_A_TRACK_ALLOCATED]);
+	st->track_bytes = get_u64(tb[TCPWATCH_A_TRACK_BYTES]);
+	st->track_failed_full = get_u64(tb[TCPWATCH_A_TRACK_FAILED_FULL]);
+	st->track_failed_growing = get_u64(tb[TCPWATCH_A_TRACK_FAILED_GROWING]);
+	st->untracked = get_u64(tb[TCPWATCH_A_UNTRACKED]);
 	st->seeded = get_u32(tb[TCPWATCH_A_SEEDED]);
+	st->seeded_untracked = get_u32(tb[TCPWATCH_A_SEEDED_UNTRACKED]);
 	if (tb[TCPWATCH_A_PROBES])
 		ret = parse_items(tb[TCPWATCH_A_PROBES], TCPWATCH_A_PROBE, parse_probe, st);
 	if (!ret)

@@ -99,6 +99,12 @@ struct tw_summary {
 	struct tw_evcounts events;
 	uint32_t dwell_present;		/* bit n: dwell[n] has samples */
 	uint64_t dwell[TCPWATCH_NR_STATES][TCPWATCH_DWELL_BUCKETS];
+	/*
+	 * Sockets counted but without a tracking entry (no dwell time or
+	 * owner); only in a summary of every namespace (@has_untracked).
+	 */
+	bool has_untracked;
+	uint64_t untracked;
 };
 
 struct tw_listener {
@@ -141,9 +147,11 @@ struct tw_cpu {
 struct tw_status {
 	char version[TW_NAME_LEN];
 	uint32_t ring_size;
-	uint32_t track_max, track_used;
-	uint64_t track_failed;
-	uint32_t seeded;
+	uint32_t track_max, track_used, track_allocated;
+	uint64_t track_bytes;
+	uint64_t track_failed, track_failed_full, track_failed_growing;
+	uint64_t untracked;		/* sockets counted now without an entry */
+	uint32_t seeded, seeded_untracked;
 	struct tw_evcounts events;
 	struct tw_probe *probes;
 	size_t n_probes, cap_probes;

@@ -3,6 +3,14 @@
 
 #include "query.h"
 
+static void put_netns(struct nlmsghdr *nlh, const struct tw_filter *ns)
+{
+	if (ns && ns->netns)
+		mnl_attr_put_u32(nlh, TCPWATCH_A_NETNS, ns->netns);
+	if (ns && ns->netns_cookie)
+		mnl_attr_put_u64(nlh, TCPWATCH_A_NETNS_COOKIE, ns->netns_cookie);
+}
+
 /* A request for @cmd, with the namespace filter when there is one. */
 static int query(struct nl *nl, uint8_t cmd, uint16_t flags, const struct tw_filter *ns,
 		 mnl_cb_t cb, void *data)
@@ -13,10 +21,7 @@ static int query(struct nl *nl, uint8_t cmd, uint16_t flags, const struct tw_fil
 	if (!(flags & NLM_F_DUMP))
 		flags |= NLM_F_ACK;
 	nlh = nl_request(nl, buf, cmd, flags);
-	if (ns && ns->netns)
-		mnl_attr_put_u32(nlh, TCPWATCH_A_NETNS, ns->netns);
-	if (ns && ns->netns_cookie)
-		mnl_attr_put_u64(nlh, TCPWATCH_A_NETNS_COOKIE, ns->netns_cookie);
+	put_netns(nlh, ns);
 	return nl_transact(nl, nlh, cb, data);
 }
 
@@ -40,9 +45,22 @@ int query_cpus(struct nl *nl, struct tw_status *st)
 	return query(nl, TCPWATCH_CMD_GET_CPUS, NLM_F_DUMP, NULL, tw_cpus_cb, st);
 }
 
-int query_sockets(struct nl *nl, const struct tw_filter *ns, struct tw_sockets *s)
+int query_sockets(struct nl *nl, const struct tw_filter *f, uint64_t min_age_ns,
+		  struct tw_sockets *s)
 {
-	return query(nl, TCPWATCH_CMD_GET_SOCKETS, NLM_F_DUMP, ns, tw_sockets_cb, s);
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = nl_request(nl, buf, TCPWATCH_CMD_GET_SOCKETS, NLM_F_DUMP);
+	put_netns(nlh, f);
+	/* The module filters too, so the dump is as long as the answer. */
+	if (f && f->states)
+		mnl_attr_put_u32(nlh, TCPWATCH_A_SOCK_STATES, f->states);
+	if (f && f->port)
+		mnl_attr_put_u16(nlh, TCPWATCH_A_SOCK_PORT, f->port);
+	if (min_age_ns)
+		mnl_attr_put_u64(nlh, TCPWATCH_A_SOCK_MIN_AGE, min_age_ns);
+	return nl_transact(nl, nlh, tw_sockets_cb, s);
 }
 
 int query_history(struct nl *nl, const struct tw_filter *ns, mnl_cb_t cb, void *data)

@@ -21,8 +21,12 @@ int query_listeners(struct nl *nl, const struct tw_filter *ns, struct tw_listene
 int query_status(struct nl *nl, struct tw_status *st);
 /* The GET_CPUS dump, one row per possible CPU, into @st->cpus; the same. */
 int query_cpus(struct nl *nl, struct tw_status *st);
-/* Every tracked socket (full, request, timewait); needs CAP_NET_ADMIN. */
-int query_sockets(struct nl *nl, const struct tw_filter *ns, struct tw_sockets *s);
+/*
+ * The tracked sockets (full, request, timewait) in @f's namespace, states
+ * and port, at least @min_age_ns in their state; needs CAP_NET_ADMIN.
+ */
+int query_sockets(struct nl *nl, const struct tw_filter *f, uint64_t min_age_ns,
+		  struct tw_sockets *s);
 /* Dump the kernel's recent event history, @cb once per message. */
 int query_history(struct nl *nl, const struct tw_filter *ns, mnl_cb_t cb, void *data);
 

@@ -179,7 +179,7 @@ static int scan_leaks(struct daemon *d, uint64_t leaked[TCPWATCH_NR_STATES])
 	const struct tw_filter f = { .states = LEAK_STATES_DAEMON };
 	struct tw_sockets s = {};
 	size_t i;
-	int ret = query_sockets(&d->req, NULL, &s);
+	int ret = query_sockets(&d->req, &f, d->leak_age_ns, &s);
 
 	if (!ret) {
 		leaks_select(&s, &f, d->leak_age_ns);

@@ -3,8 +3,10 @@
  * The tracking table (kmod/track.c), included for its static pool and free
  * stack: insert, lookup, a duplicate refused, delete, an entry that a
  * reader holds under rcu_read_lock() while it is deleted (not reused before
- * a grace period), and a pool too small for the sockets offered (every
- * failure counted, entries back after deletion and a grace period).
+ * a grace period), a pool too small for the sockets offered (every
+ * failure counted, entries back after deletion and a grace period), growth
+ * by chunks up to max_tracked (and past it for the load-time walk), and a
+ * listener's extension.
  *
  * The keys are fake request sockets: a struct sock_common in init_net,
  * which is all tw_track_add() reads for a request (tw_local_port()).
@@ -17,7 +19,7 @@
 #include "track.c"
 
 #define TW_TEST_POOL	4
-#define TW_TEST_SOCKS	16
+#define TW_TEST_SOCKS	256
 
 static struct sock_common *socks;
 
@@ -41,8 +43,13 @@ static int tw_track_test_init(struct kunit *test)
 	 * statics: an old free stack would chain into the new pool.
 	 */
 	free_head = 0;
-	for_each_possible_cpu(i)
+	for_each_possible_cpu(i) {
 		*per_cpu_ptr(&used, i) = 0;
+		*per_cpu_ptr(&taken, i) = 0;
+	}
+	atomic_set(&listen_exts, 0);
+	WRITE_ONCE(starved, false);
+	WRITE_ONCE(past_max_allowed, false);
 	return tw_track_init(TW_TEST_POOL);
 }
 
@@ -51,9 +58,9 @@ static void tw_track_test_exit(struct kunit *test)
 {
 	unsigned int i;
 
-	if (!pool)
+	if (!chunks)
 		return;
-	for (i = 0; i < pool_size; i++) {
+	for (i = 0; i < allocated; i++) {
 		struct tw_track *t;
 
 		rcu_read_lock();
@@ -78,10 +85,10 @@ static unsigned int tw_test_free_count(const struct tw_track *t, bool *found)
 
 	if (found)
 		*found = false;
-	while (idx && n <= pool_size) {
-		if (found && &pool[idx - 1] == t)
+	while (idx && n <= allocated) {
+		if (found && tw_entry(idx - 1) == t)
 			*found = true;
-		idx = pool[idx - 1].next_free;
+		idx = tw_entry(idx - 1)->next_free;
 		n++;
 	}
 	return n;
@@ -107,9 +114,11 @@ static bool tw_test_limbo_empty(void)
 static void tw_track_test_add_lookup(struct kunit *test)
 {
 	u64 failed = tw_track_failed();
-	struct tw_track *t, snap;
+	struct tw_track_copy snap;
+	struct tw_track *t;
 
-	KUNIT_EXPECT_EQ(test, tw_track_max(), TW_TEST_POOL);
+	KUNIT_EXPECT_EQ(test, max_entries, TW_TEST_POOL);
+	KUNIT_EXPECT_EQ(test, tw_track_slots(), TW_TEST_POOL);
 	KUNIT_EXPECT_EQ(test, tw_track_used(), 0U);
 	t = tw_test_add(3);
 	KUNIT_ASSERT_NOT_NULL(test, t);
@@ -131,8 +140,9 @@ static void tw_track_test_add_lookup(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->netns_cookie, init_net.net_cookie);
 	KUNIT_EXPECT_FALSE(test, t->ended);
 
-	KUNIT_EXPECT_TRUE(test, tw_track_snapshot_live(t - pool, &snap, NULL, NULL));
-	KUNIT_EXPECT_PTR_EQ(test, snap.key, (const void *)&socks[3]);
+	KUNIT_EXPECT_EQ(test, t->ext, 0U);
+	KUNIT_EXPECT_TRUE(test, tw_track_snapshot_live(t->index, &snap, NULL, NULL));
+	KUNIT_EXPECT_PTR_EQ(test, snap.t.key, (const void *)&socks[3]);
 	/* The tuple is the live socket's, read by the snapshot. */
 	KUNIT_EXPECT_EQ(test, snap.sport, 5003);
 	KUNIT_EXPECT_EQ(test, snap.dport, 6003);
@@ -148,11 +158,10 @@ static void tw_track_test_duplicate(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	failed = tw_track_failed();
 
+	/* Tracked already: refused, and not a failure to track. */
 	KUNIT_EXPECT_NULL(test, tw_test_add(0));
-	KUNIT_EXPECT_EQ(test, tw_track_failed(), failed + 1);
-	/* tw_track_add_new(): already tracked is expected, not a failure. */
-	KUNIT_EXPECT_NULL(test, tw_track_add_new(&socks[0], TCPWATCH_SK_REQUEST, TCP_SYN_RECV));
-	KUNIT_EXPECT_EQ(test, tw_track_failed(), failed + 1);
+	KUNIT_EXPECT_NULL(test, tw_track_add(&socks[0], TCPWATCH_SK_REQUEST, TCP_SYN_RECV));
+	KUNIT_EXPECT_EQ(test, tw_track_failed(), failed);
 
 	KUNIT_EXPECT_EQ(test, tw_track_used(), 1U);
 	/* The entries the refused inserts took are back. */
@@ -167,7 +176,8 @@ static void tw_track_test_duplicate(struct kunit *test)
 static void tw_track_test_delete(struct kunit *test)
 {
 	unsigned int a = 0, b, used;
-	struct tw_track *ta, *tb, snap;
+	struct tw_track_copy snap;
+	struct tw_track *ta, *tb;
 	u32 gen;
 
 	for (b = 1; b < TW_TEST_SOCKS; b++)
@@ -186,7 +196,7 @@ static void tw_track_test_delete(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, tw_track_lookup(&socks[b]), tb);
 	KUNIT_EXPECT_EQ(test, ta->gen, gen + 1);
 	KUNIT_EXPECT_EQ(test, ta->gen & 1, 0U);
-	KUNIT_EXPECT_FALSE(test, tw_track_snapshot_live(ta - pool, &snap, NULL, NULL));
+	KUNIT_EXPECT_FALSE(test, tw_track_snapshot_live(ta->index, &snap, NULL, NULL));
 	used = tw_track_used();
 	/* A second delete of the same entry (a racing path) is a no-op. */
 	tw_track_del(ta);
@@ -321,8 +331,8 @@ static void tw_track_test_free_under_reader(struct kunit *test)
  */
 static void tw_track_test_pool_exhausted(struct kunit *test)
 {
+	u64 failed = tw_track_failed(), full = atomic64_read(&failed_full);
 	struct tw_track *t[TW_TEST_POOL], *late;
-	u64 failed = tw_track_failed();
 	unsigned int i;
 
 	for (i = 0; i < TW_TEST_POOL; i++) {
@@ -336,9 +346,13 @@ static void tw_track_test_pool_exhausted(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, tw_track_failed(), failed + 1);
 	KUNIT_EXPECT_NULL(test, tw_test_add(TW_TEST_POOL + 1));
 	KUNIT_EXPECT_EQ(test, tw_track_failed(), failed + 2);
-	KUNIT_EXPECT_NULL(test, tw_track_add_new(&socks[TW_TEST_POOL + 2],
-						 TCPWATCH_SK_REQUEST, TCP_NEW_SYN_RECV));
+	KUNIT_EXPECT_NULL(test, tw_track_add(&socks[TW_TEST_POOL + 2],
+					     TCPWATCH_SK_REQUEST, TCP_NEW_SYN_RECV));
 	KUNIT_EXPECT_EQ(test, tw_track_failed(), failed + 3);
+	/* At max_tracked: every failure is for that cause, and it does not grow. */
+	KUNIT_EXPECT_EQ(test, atomic64_read(&failed_full), full + 3);
+	tw_track_keep_reserve();
+	KUNIT_EXPECT_EQ(test, tw_track_slots(), TW_TEST_POOL);
 	KUNIT_EXPECT_EQ(test, tw_track_used(), TW_TEST_POOL);
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, tw_track_lookup(&socks[TW_TEST_POOL]));
@@ -391,7 +405,141 @@ static void tw_track_test_limbo(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, on_free);
 }
 
+/*
+ * A listener gets a second entry for its peaks and counters: zeroed, never
+ * seen by pool walkers, and back on the free stack with its listener.
+ */
+static void tw_track_test_listener_ext(struct kunit *test)
+{
+	struct tw_track_copy snap;
+	struct tw_listen_ext *l;
+	struct tw_track *t;
+	unsigned int i, seen = 0;
+
+	t = tw_track_add(&socks[2], TCPWATCH_SK_FULL, TCP_LISTEN);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_EXPECT_NE(test, t->ext, 0U);
+	l = tw_track_listen(t);
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	KUNIT_EXPECT_EQ(test, l->syn_queue_peak, 0U);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&l->overflows), 0LL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&listen_exts), 1);
+	KUNIT_EXPECT_EQ(test, tw_track_used(), 1U);
+	KUNIT_EXPECT_EQ(test, tw_test_free_count(NULL, NULL), TW_TEST_POOL - 2U);
+
+	tw_track_raise_peak(&l->accept_queue_peak, 7);
+	atomic64_add(3, &l->synack_retrans);
+	for (i = 0; i < tw_track_slots(); i++) {
+		if (!tw_track_snapshot_live(i, &snap, NULL, NULL))
+			continue;
+		seen++;
+		KUNIT_EXPECT_PTR_EQ(test, snap.t.key, (const void *)&socks[2]);
+		KUNIT_EXPECT_EQ(test, snap.listen.accept_queue_peak, 7U);
+		KUNIT_EXPECT_EQ(test, atomic64_read(&snap.listen.synack_retrans), 3LL);
+	}
+	KUNIT_EXPECT_EQ(test, seen, 1U);
+
+	/* A connection gets none. */
+	t = tw_test_add(3);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_EXPECT_NULL(test, tw_track_listen(t));
+
+	tw_track_forget(&socks[2]);
+	tw_track_forget(&socks[3]);
+	KUNIT_EXPECT_EQ(test, atomic_read(&listen_exts), 0);
+	tw_test_grace();
+	KUNIT_EXPECT_EQ(test, tw_test_free_count(NULL, NULL), TW_TEST_POOL);
+}
+
+#define TW_GROW_CHUNK	(1U << TW_CHUNK_SHIFT)
+#define TW_GROW_MAX	(3 * TW_GROW_CHUNK)
+
+/*
+ * The pool starts with one chunk and grows a chunk at a time, from the
+ * worker, up to max_tracked; a probe that finds it empty meanwhile is
+ * counted as "growing", one past max_tracked as "full"; the load-time
+ * walk may grow it past max_tracked.
+ */
+static void tw_track_test_grow(struct kunit *test)
+{
+	struct sock_common *many;
+	unsigned int i, n = 0;
+	u64 growing, full;
+
+	tw_track_exit();
+	KUNIT_ASSERT_EQ(test, tw_track_init(TW_GROW_MAX), 0);
+	many = kvcalloc(TW_GROW_MAX + 2 * TW_GROW_CHUNK, sizeof(*many), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, many);
+	for (i = 0; i < TW_GROW_MAX + 2 * TW_GROW_CHUNK; i++) {
+		many[i].skc_family = AF_INET;
+		write_pnet(&many[i].skc_net, &init_net);
+	}
+	KUNIT_EXPECT_EQ(test, tw_track_slots(), TW_GROW_CHUNK);
+
+	growing = atomic64_read(&failed_growing);
+	full = atomic64_read(&failed_full);
+	for (; n < TW_GROW_CHUNK; n++)
+		if (!tw_track_add(&many[n], TCPWATCH_SK_REQUEST, TCP_NEW_SYN_RECV))
+			break;
+	KUNIT_EXPECT_EQ(test, n, TW_GROW_CHUNK);
+	KUNIT_EXPECT_NULL(test, tw_track_add(&many[n], TCPWATCH_SK_REQUEST, TCP_NEW_SYN_RECV));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&failed_growing), growing + 1);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&failed_full), full);
+	KUNIT_EXPECT_TRUE(test, READ_ONCE(starved));
+
+	/* The worker's tick: grows, and a reserve is free again. */
+	tw_track_keep_reserve();
+	KUNIT_EXPECT_GT(test, tw_track_slots(), TW_GROW_CHUNK);
+	KUNIT_EXPECT_LE(test, tw_track_slots(), TW_GROW_MAX);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(starved));
+	for (; n < TW_GROW_MAX + TW_GROW_CHUNK; n++) {
+		if (!tw_track_add(&many[n], TCPWATCH_SK_REQUEST, TCP_NEW_SYN_RECV))
+			break;
+		if (n % TW_GROW_CHUNK == 0)
+			tw_track_keep_reserve();
+	}
+	/* Never past max_tracked from the worker. */
+	KUNIT_EXPECT_EQ(test, n, TW_GROW_MAX);
+	KUNIT_EXPECT_EQ(test, tw_track_slots(), TW_GROW_MAX);
+	KUNIT_EXPECT_EQ(test, atomic64_read(&failed_full), full + 1);
+	KUNIT_EXPECT_EQ(test, tw_track_used(), TW_GROW_MAX);
+
+	/* The walk's growth goes past it. */
+	KUNIT_EXPECT_TRUE(test, tw_track_grow(TW_GROW_CHUNK, true));
+	KUNIT_EXPECT_EQ(test, tw_track_slots(), TW_GROW_MAX + TW_GROW_CHUNK);
+	KUNIT_EXPECT_NOT_NULL(test, tw_track_add(&many[n], TCPWATCH_SK_REQUEST,
+						 TCP_NEW_SYN_RECV));
+
+	/* Every entry is found again, whichever chunk holds it. */
+	rcu_read_lock();
+	for (i = 0; i <= n; i++)
+		if (!tw_track_lookup(&many[i]))
+			break;
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, i, n + 1);
+	/*
+	 * After the walk, entries past max_tracked are not handed out again,
+	 * those it left free or those freed later: the pool is back at its
+	 * ceiling.
+	 */
+	tw_track_walk_done();
+	full = atomic64_read(&failed_full);
+	KUNIT_EXPECT_NULL(test, tw_track_add(&many[n + 1], TCPWATCH_SK_REQUEST,
+					     TCP_NEW_SYN_RECV));
+	KUNIT_EXPECT_EQ(test, atomic64_read(&failed_full), full + 1);
+	for (i = 0; i <= n; i++)
+		tw_track_forget(&many[i]);
+	KUNIT_EXPECT_EQ(test, tw_track_used(), 0U);
+	tw_test_grace();
+	KUNIT_EXPECT_EQ(test, tw_test_free_count(NULL, NULL), TW_GROW_MAX);
+	tw_track_keep_reserve();
+	KUNIT_EXPECT_EQ(test, tw_track_slots(), TW_GROW_MAX + TW_GROW_CHUNK);
+	kvfree(many);
+}
+
 static struct kunit_case tw_track_cases[] = {
+	KUNIT_CASE(tw_track_test_listener_ext),
+	KUNIT_CASE(tw_track_test_grow),
 	KUNIT_CASE(tw_track_test_add_lookup),
 	KUNIT_CASE(tw_track_test_duplicate),
 	KUNIT_CASE(tw_track_test_delete),

@@ -226,7 +226,9 @@ static void test_status_out(void)
 	struct tw_cpu cpus[] = { { 0, 500, 0 }, { 1, 501, 1 } };
 	struct tw_status st = {
 		.version = "0.1.0", .ring_size = 4096, .track_max = 65536, .track_used = 17,
-		.seeded = 12, .events = { 1001, 1, 5 },
+		.track_allocated = 4096, .track_bytes = 1466368, .untracked = 5,
+		.track_failed = 9, .track_failed_full = 7, .track_failed_growing = 2,
+		.seeded = 12, .seeded_untracked = 1, .events = { 1001, 1, 5 },
 		.probes = probes, .n_probes = 2, .cpus = cpus, .n_cpus = 2,
 	};
 	struct capture c;
@@ -238,8 +240,11 @@ static void test_status_out(void)
 	      strstr(out, "\"probes\":[{\"name\":\"sock:inet_sock_set_state\","
 		     "\"attached\":true,\"missed\":0,\"loses\":\"every state change\"},") &&
 	      strstr(out, "\"loses\":\"a \\\"reset\\\"\\nreason\"}") &&
-	      strstr(out, "\"cpus\":[{\"cpu\":0,\"written\":500,\"lost\":0},"),
-	      "status json: valid, probes and cpus");
+	      strstr(out, "\"cpus\":[{\"cpu\":0,\"written\":500,\"lost\":0},") &&
+	      strstr(out, "\"tracked\":{\"used\":17,\"max\":65536,\"allocated\":4096,"
+		     "\"bytes\":1466368,\"untracked\":5,\"failed\":9,\"failed_full\":7,"
+		     "\"failed_growing\":2},\"seeded\":12,\"seeded_untracked\":1"),
+	      "status json: valid, tracking pool, probes and cpus");
 	capture_free(&c);
 	status_print_human(capture_begin(&c), &st);
 	out = capture_end(&c);
@@ -247,8 +252,12 @@ static void test_status_out(void)
 	      strstr(out, "\nmissing: a \"reset\"\nreason (no probe on kprobe:tcp_check_req)\n") &&
 	      !strstr(out, "missing: every") &&
 	      strstr(out, "unsent 5 (no memory)") &&
-	      strstr(out, "total                    1001                    1"),
-	      "status text: probes, what a missing one loses, per-CPU totals");
+	      strstr(out, "total                    1001                    1") &&
+	      strstr(out, "tracked sockets  17 (at most 65536), 5 counted but not tracked now\n") &&
+	      strstr(out, "tracking memory  1432 KiB, 4096 entries allocated\n") &&
+	      strstr(out, "not tracked      9 since load: 7 at max_tracked, 2 while the pool grew\n") &&
+	      strstr(out, "seeded at load   12 sockets, 1 without an entry"),
+	      "status text: probes, what a missing one loses, per-CPU totals, the pool");
 	capture_free(&c);
 }
 

@@ -382,8 +382,14 @@ static void test_status(void)
 	mnl_attr_put_u32(nlh, TCPWATCH_A_RING_SIZE, 4096);
 	mnl_attr_put_u32(nlh, TCPWATCH_A_TRACK_MAX, 65536);
 	mnl_attr_put_u32(nlh, TCPWATCH_A_TRACK_USED, 17);
-	mnl_attr_put_u64(nlh, TCPWATCH_A_TRACK_FAILED, 0);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_TRACK_FAILED, 9);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_TRACK_ALLOCATED, 4096);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_TRACK_BYTES, 1466368);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_TRACK_FAILED_FULL, 7);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_TRACK_FAILED_GROWING, 2);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_UNTRACKED, 5);
 	mnl_attr_put_u32(nlh, TCPWATCH_A_SEEDED, 12);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_SEEDED_UNTRACKED, 1);
 	list = mnl_attr_nest_start(nlh, TCPWATCH_A_PROBES);
 	for (i = 0; i < 2; i++) {
 		one = mnl_attr_nest_start(nlh, TCPWATCH_A_PROBE);
@@ -399,6 +405,9 @@ static void test_status(void)
 	CHECK(tw_status_cb(nlh, &st) == MNL_CB_OK, "parse status: accepted");
 	CHECK(!strcmp(st.version, "0.1.0") && st.ring_size == 4096 && st.track_max == 65536 &&
 	      st.track_used == 17 && st.seeded == 12, "parse status: scalars");
+	CHECK(st.track_failed == 9 && st.track_allocated == 4096 && st.track_bytes == 1466368 &&
+	      st.track_failed_full == 7 && st.track_failed_growing == 2 && st.untracked == 5 &&
+	      st.seeded_untracked == 1, "parse status: the tracking pool's growth and what it lacks");
 	CHECK(st.n_probes == 2 && st.probes[0].attached && !st.probes[1].attached &&
 	      st.probes[1].missed == 3 && !strcmp(st.probes[1].name, "kprobe:tcp_check_req") &&
 	      !strcmp(st.probes[1].loses, "request \"reset\" reasons"),

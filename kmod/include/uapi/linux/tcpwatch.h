@@ -104,9 +104,9 @@ enum tcpwatch_attr {
 	TCPWATCH_A_CPUS,		/* unused since GET_CPUS */
 	TCPWATCH_A_CPU,			/* nest: TCPWATCH_A_CPU_* (GET_CPUS) */
 	TCPWATCH_A_RING_SIZE,		/* u32: records per CPU ring */
-	TCPWATCH_A_TRACK_MAX,		/* u32: tracked-socket pool size */
+	TCPWATCH_A_TRACK_MAX,		/* u32: max_tracked, the pool's ceiling */
 	TCPWATCH_A_TRACK_USED,		/* u32: tracked sockets now */
-	TCPWATCH_A_TRACK_FAILED,	/* u64: sockets not tracked (pool full) */
+	TCPWATCH_A_TRACK_FAILED,	/* u64: sockets not tracked, every cause */
 	TCPWATCH_A_LISTENER,		/* nest: TCPWATCH_A_LS_* */
 	TCPWATCH_A_SOCKET,		/* nest: TCPWATCH_A_EV_* (no seq/cpu) */
 	TCPWATCH_A_DWELL,		/* nest of TCPWATCH_A_DWELL_STATE */
@@ -120,6 +120,15 @@ enum tcpwatch_attr {
 	TCPWATCH_A_SYN_DROPS,		/* u64: SYNs dropped, all listeners */
 	TCPWATCH_A_SYNCOOKIES,		/* u64: SYN cookies sent, all listeners */
 	TCPWATCH_A_NETNS_COOKIE,	/* u64: request: only this netns (net_cookie) */
+	TCPWATCH_A_TRACK_ALLOCATED,	/* u32: pool entries allocated (grows with use) */
+	TCPWATCH_A_TRACK_BYTES,		/* u64: memory of the pool and its hash table */
+	TCPWATCH_A_TRACK_FAILED_FULL,	/* u64: not tracked: max_tracked reached */
+	TCPWATCH_A_TRACK_FAILED_GROWING, /* u64: not tracked: pool still growing */
+	TCPWATCH_A_UNTRACKED,		/* u64: sockets counted now without an entry */
+	TCPWATCH_A_SEEDED_UNTRACKED,	/* u32: of the seeded, without an entry */
+	TCPWATCH_A_SOCK_STATES,		/* u32: GET_SOCKETS request: bit n = state n only */
+	TCPWATCH_A_SOCK_MIN_AGE,	/* u64: GET_SOCKETS request: in its state >= ns */
+	TCPWATCH_A_SOCK_PORT,		/* u16: GET_SOCKETS request: local or remote port */
 	__TCPWATCH_A_MAX
 };
 
