@@ -24,38 +24,6 @@ POOL=64
 CONNECTIONS=${POOL_CONNECTIONS:-200}
 NEW=10
 
-# ss_states: "STATE COUNT" of every TCP socket ss shows, in tcpwatch's
-# names (ss shows a request socket as SYN-RECV, and a timewait socket in
-# its substate: FIN-WAIT-2 or TIME-WAIT).
-ss_states() {
-	ss -Htan | awk '
-		BEGIN {
-			m["ESTAB"] = "ESTABLISHED"; m["SYN-SENT"] = "SYN_SENT"
-			m["SYN-RECV"] = "SYN_RECV"; m["FIN-WAIT-1"] = "FIN_WAIT1"
-			m["FIN-WAIT-2"] = "FIN_WAIT2"; m["TIME-WAIT"] = "TIME_WAIT"
-			m["CLOSE-WAIT"] = "CLOSE_WAIT"; m["LAST-ACK"] = "LAST_ACK"
-			m["LISTEN"] = "LISTEN"; m["CLOSING"] = "CLOSING"
-		}
-		{ n[($1 in m) ? m[$1] : $1]++ }
-		END { for (k in n) print k, n[k] }' | sort
-}
-
-# summary_states FILE: the same from tcpwatch's summary (NEW_SYN_RECV
-# folded into SYN_RECV, as ss shows it; states at 0 left out).
-summary_states() {
-	jq -r '.states | to_entries[] | "\(.key) \(.value)"' "$1" | awk '
-		{ k = $1 == "NEW_SYN_RECV" ? "SYN_RECV" : $1; n[k] += $2 }
-		END { for (k in n) if (n[k]) print k, n[k] }' | sort
-}
-
-sockstat_tw() {
-	awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat
-}
-
-ss_count() {
-	ss -Htan "$@" | wc -l
-}
-
 # snapshot NAME: tcpwatch's status and summary, ss and sockstat, now.
 snapshot() {
 	local d=$BATS_FILE_TMPDIR
@@ -81,10 +49,6 @@ all_held() {
 only_timewait_left() {
 	[ "$(ss_count exclude listening exclude time-wait "( sport = :$PORT or dport = :$PORT )")" -eq 0 ] &&
 		[ "$(ss_count state time-wait "( sport = :$PORT or dport = :$PORT )")" -eq "$CONNECTIONS" ]
-}
-
-no_timewait() {
-	[ "$(sockstat_tw)" -eq 0 ]
 }
 
 pool_at() {
