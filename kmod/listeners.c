@@ -45,9 +45,8 @@ static void tw_listener_read_queues(const struct tw_track *t, void *arg)
 bool tw_listener_next(unsigned int *idx, struct tw_listener_view *v)
 {
 	/* A glance at the state first: the pool holds many more connections. */
-	for (; *idx < tw_track_slots(); (*idx)++)
-		if (tw_track_state_in(*idx, BIT(TCP_LISTEN)) &&
-		    tw_track_snapshot_live(*idx, &v->c, tw_listener_read_queues, v) &&
+	for (; (*idx = tw_track_next_in(*idx, BIT(TCP_LISTEN))) < tw_track_slots(); (*idx)++)
+		if (tw_track_snapshot_live(*idx, &v->c, tw_listener_read_queues, v) &&
 		    tw_is_listener(&v->c.t))
 			return true;
 	return false;

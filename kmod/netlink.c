@@ -664,11 +664,10 @@ static int tw_dump_sockets(struct sk_buff *skb, struct netlink_callback *cb)
 			return err;
 		tw_dump_sockets_filter(cb);
 	}
-	for (idx = ctx->index; idx < tw_track_slots(); idx++) {
+	for (idx = ctx->index; (idx = tw_track_next_in(idx, ctx->states ?: ~0U)) <
+	     tw_track_slots(); idx++) {
 		struct tw_track_copy c;
 
-		if (ctx->states && !tw_track_state_in(idx, ctx->states))
-			continue;
 		if (!tw_track_snapshot_live(idx, &c, NULL, NULL) ||
 		    !tw_dump_sees(cb, c.t.netns_cookie, c.t.netns) ||
 		    !tw_dump_sockets_wants(ctx, &c, now))

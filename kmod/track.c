@@ -576,16 +576,21 @@ static struct tw_track *tw_track_at(unsigned int idx)
 	return smp_load_acquire(&t->gen) & 1 ? t : NULL;
 }
 
-bool tw_track_state_in(unsigned int idx, u32 states)
+unsigned int tw_track_next_in(unsigned int idx, u32 states)
 {
-	const struct tw_track *t;
-	bool in;
+	unsigned int n = tw_track_slots();
 
-	rcu_read_lock();
-	t = tw_track_at(idx);
-	in = t && (states & BIT(READ_ONCE(t->state)));
-	rcu_read_unlock();
-	return in;
+	/* The entries stay (chunks are never freed): no lock is needed to look. */
+	for (; idx < n; idx++) {
+		const struct tw_track *t = tw_entry(idx);
+
+		/* Pairs with tw_track_add(): an odd gen means the fields are set. */
+		if ((smp_load_acquire(&t->gen) & 1) && (states & BIT(READ_ONCE(t->state))))
+			break;
+		if (!(idx & 4095))
+			cond_resched();
+	}
+	return idx;
 }
 
 void tw_track_sweep_tombstones(void)

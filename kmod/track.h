@@ -177,10 +177,11 @@ unsigned int tw_track_slots(void);
  * not (or no longer) in use. @read runs under rcu_read_lock().
  */
 /*
- * Whether pool entry @idx is in use in one of @states (bit n: state n), at
- * a glance: a filter before tw_track_snapshot_live(), which tells for sure.
+ * The first pool index at @idx or after whose entry is in use in one of
+ * @states (bit n: state n), tw_track_slots() if none: a glance, before
+ * tw_track_snapshot_live() tells for sure. Process context: it may sleep.
  */
-bool tw_track_state_in(unsigned int idx, u32 states);
+unsigned int tw_track_next_in(unsigned int idx, u32 states);
 bool tw_track_snapshot_live(unsigned int idx, struct tw_track_copy *out,
 			    void (*read)(const struct tw_track *t, void *arg), void *arg);
 
