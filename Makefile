@@ -65,9 +65,12 @@ demo: deps
 # make bench: every arm (no tracing, the floor, tcpwatch with and without
 # tcpwatchd, bpftrace) on every workload in one VM boot, results in
 # build/bench.{txt,json}; BENCH_ARGS="--wall" or "--stages": scripts/bench.sh.
+# Then tcpwatch at scale (loaded over 10 000 and 100 000 sockets) in a boot
+# of its own: build/bench-scale.{txt,json}; BENCH_SCALE_ARGS='--sizes "0 1000"'.
 bench:
 	@WITH_RT=$(if $(filter rt,$(FLAVOUR)),1,0) WITH_BPFTRACE=1 scripts/install-deps.sh
 	scripts/bench.sh --flavour $(FLAVOUR) $(BENCH_ARGS)
+	scripts/bench.sh --flavour $(FLAVOUR) --scale $(BENCH_SCALE_ARGS)
 
 style:
 	$(MAKE) -C kmod style

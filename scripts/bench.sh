@@ -29,9 +29,16 @@
 #   --stages   also count instructions exactly with QEMU's insncount plugin
 #              (tests/insncount.c) in the same boot: per micro case and per
 #              window (slower to run, same guest figures)
+#   --scale    instead, tcpwatch at a busy server's scale, in a boot of its
+#              own on the wall clock (2 vCPUs): loaded over 10 000 and
+#              100 000 sockets, its load time, memory per tracked socket,
+#              the time each view takes beside ss doing the same job and
+#              beside an idle VM, and tcpwatchd's CPU at a 1 s interval
+#              (scripts/bench-scale-guest.sh); --sizes "0 10000 100000"
 #
 # Results: a table on stdout and in build/bench.txt, everything in
-# build/bench.json (--wall: build/bench-wall.{txt,json}).
+# build/bench.json (--wall: build/bench-wall.{txt,json}; --scale:
+# build/bench-scale.{txt,json}).
 set -euo pipefail
 
 # shellcheck source=scripts/lib/common.sh
@@ -39,6 +46,7 @@ set -euo pipefail
 
 flavour=generic rounds=5 conns=2000 flood=4000 micro=200000
 arms="A B C D E F" works="churn rst overflow synflood" wall=0 stages=0 timeout_s=3600
+scale=0 sizes="0 10000 100000"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--flavour) flavour=$2; shift 2 ;;
@@ -50,8 +58,10 @@ while [ $# -gt 0 ]; do
 	--works) works=$2; shift 2 ;;
 	--wall) wall=1; shift ;;
 	--stages) stages=1; shift ;;
+	--scale) scale=1; shift ;;
+	--sizes) sizes=$2; shift 2 ;;
 	--timeout) timeout_s=$2; shift 2 ;;
-	-h|--help) sed -n '3,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,44p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
@@ -87,6 +97,45 @@ make -s -C "$TCPWATCH_ROOT" userspace tests >&2
 cp "$bdir/kmod-debug-$kver/tcpwatch.ko" "$bdir/extra/tcpwatch-debug.ko"
 cp "$bdir/floor-$kver/tcpwatch_floor.ko" "$TCPWATCH_ROOT/tests/floor/tcpstates.bt" \
 	"$TCPWATCH_ROOT/scripts/bench-guest.sh" "$bdir/extra/"
+
+if [ $scale = 1 ]; then
+	cp "$TCPWATCH_ROOT/scripts/bench-scale-guest.sh" "$bdir/extra/"
+	export TCPWATCH_VM_EXTRA="$bdir/extra/bench-scale-guest.sh" TCPWATCH_VM_BPFTRACE=0
+	out=$TCPWATCH_BUILD/bench-scale
+	read -ra size_list <<<"$sizes"
+	note "scale: tcpwatch loaded over $sizes sockets; QEMU TCG, wall clock, 2 vCPUs"
+	"$TCPWATCH_ROOT/scripts/vm-run.sh" --flavour "$flavour" --no-build \
+		--ko "$bdir/kmod-$kver/tcpwatch.ko" --timeout "$timeout_s" --out "$out.raw" \
+		--smp 2 -- bash /opt/tcpwatch/extra/bench-scale-guest.sh "${size_list[@]}" >/dev/null ||
+		die "the benchmark VM failed (its output: $out.raw)"
+	sed -n 's/^BENCH-SCALE //p' "$out.raw" | tr -d '\r' | jq -s --arg kver "$kver" \
+		'{kernel: $kver, mode: "QEMU TCG, wall clock, 2 vCPUs", sizes: .}' >"$out.json"
+	jq -r '
+	def pad(n): tostring | if length >= n then . else (" " * (n - length)) + . end;
+	def r(d): if . == null then "-" else (. * pow(10; d) | round) / pow(10; d) | tostring end;
+	(.sizes | map(select(.size == 0))[0].views_ms // {}) as $idle |
+	"tcpwatch at scale: kernel \(.kernel), \(.mode); loaded over each size",
+	"(N TIME_WAIT and N/10 ESTABLISHED sockets, default parameters).",
+	"",
+	("sockets" | pad(8)) + ("TW" | pad(8)) + ("EST" | pad(7)) + ("insmod" | pad(8)) + ("walk" | pad(7)) +
+	("tracked" | pad(9)) + ("B/sock" | pad(8)) + ("vmalloc" | pad(9)) + ("untracked" | pad(10)) +
+	("tcpwatchd" | pad(10)) + ("prom" | pad(8)),
+	(.sizes[] | (.size | pad(8)) + (.timewait | pad(8)) + (.established | pad(7)) +
+	 ("\(.insmod_ms) ms" | pad(8)) + ("\(.seed_ms // "-") ms" | pad(7)) + (.tracked | pad(9)) +
+	 (.bytes_per_socket | r(0) | pad(8)) + ("\(.vmalloc_kb) kB" | pad(9)) + (.untracked | pad(10)) +
+	 ("\(.daemon_cpu * 100 | r(1))%" | pad(10)) + ("\(.prom_bytes / 1024 | r(0)) kB" | pad(8))),
+	"",
+	"View times, ms (median of 3; x: against the idle VM); ss doing the same job:",
+	("sockets" | pad(8)) + ("summary" | pad(12)) + ("status" | pad(12)) + ("listeners" | pad(12)) +
+	("timewait" | pad(12)) + ("leaks" | pad(12)) + ("/proc" | pad(12)) + ("ss -s" | pad(8)) +
+	("ss tw" | pad(8)) + ("ss cw" | pad(8)),
+	(.sizes[] | .views_ms as $v | (.size | pad(8)) +
+	 ([("summary", "status", "listeners", "timewait", "leaks", "proc") as $k |
+	   "\($v[$k])" + (if $idle[$k] and $idle[$k] > 0 and .size > 0 then " x\($v[$k] / $idle[$k] | r(1))" else "" end) | pad(12)] | join("")) +
+	 ($v.ss_s | pad(8)) + ($v.ss_timewait | pad(8)) + ($v.ss_leaks | pad(8)))
+	' "$out.json" | tee "$out.txt"
+	exit 0
+fi
 
 TCPWATCH_VM_EXTRA="$bdir/extra/tcpwatch-debug.ko $bdir/extra/tcpwatch_floor.ko"
 TCPWATCH_VM_EXTRA+=" $bdir/extra/tcpstates.bt $bdir/extra/bench-guest.sh"
