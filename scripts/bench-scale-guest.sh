@@ -51,6 +51,12 @@ wait_for() {
 	done
 }
 
+# shellcheck disable=SC2016 # awk's fields
+ns_tw() {
+	in_ns awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' \
+		/proc/net/sockstat
+}
+
 established() {
 	[ "$(in_ns ss -Htan state established | wc -l)" -ge "$1" ]
 }
@@ -115,8 +121,7 @@ daemon_cpu() {
 for n in $sizes; do
 	say "size $n: making the load"
 	make_load "$n"
-	# shellcheck disable=SC2016 # awk's fields
-	tw=$(in_ns awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat)
+	tw=$(ns_tw)
 	est=$(in_ns ss -Htan state established | wc -l)
 	v0=$(meminfo VmallocUsed) s0=$(meminfo SUnreclaim)
 	dmesg -c >/dev/null 2>&1 || true
@@ -141,15 +146,24 @@ for n in $sizes; do
 		  leaks: $leaks, proc: $proc, ss_s: $ss_s, ss_timewait: $ss_tw, ss_leaks: $ss_leaks}')
 	say "size $n: tcpwatchd for 10 s"
 	daemon=$(daemon_cpu)
+	# Every count against the kernel's, after all that: TIME_WAIT moves.
+	tw_before=$(ns_tw)
+	summary=$(in_ns tcpwatch summary --json)
+	tw_after=$(ns_tw)
+	late=$(tcpwatch status --json)
 	rmmod tcpwatch
 	drop_load
 	echo "BENCH-SCALE $(jq -cn --argjson n "$n" --argjson tw "${tw:-0}" --argjson est "$est" \
 		--argjson insmod "$insmod_ms" --argjson seed "${seed_ms:-null}" \
 		--argjson vm "$((v1 - v0))" --argjson slab "$((s1 - s0))" \
-		--argjson st "$status" --argjson views "$views" --argjson daemon "$daemon" '
+		--argjson st "$status" --argjson views "$views" --argjson daemon "$daemon" \
+		--argjson sum "$summary" --argjson late "$late" \
+		--argjson twb "${tw_before:-0}" --argjson twa "${tw_after:-0}" '
 		{size: $n, timewait: $tw, established: $est, insmod_ms: $insmod, seed_ms: $seed,
 		 tracked: $st.tracked.used, pool_bytes: $st.tracked.bytes,
 		 bytes_per_socket: (if $st.tracked.used > 0 then $st.tracked.bytes / $st.tracked.used else null end),
 		 vmalloc_kb: $vm, slab_kb: $slab, untracked: $st.tracked.untracked,
-		 views_ms: $views, daemon_cpu: $daemon.cpu, prom_bytes: $daemon.prom_bytes}')"
+		 views_ms: $views, daemon_cpu: $daemon.cpu, prom_bytes: $daemon.prom_bytes,
+		 end: {timewait: $sum.states.TIME_WAIT, sockstat_tw: [$twb, $twa],
+		       probes_missed: ([$late.probes[].missed] | add), events_lost: $late.events.lost}}')"
 done

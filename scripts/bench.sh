@@ -132,7 +132,10 @@ if [ $scale = 1 ]; then
 	(.sizes[] | .views_ms as $v | (.size | pad(8)) +
 	 ([("summary", "status", "listeners", "timewait", "leaks", "proc") as $k |
 	   "\($v[$k])" + (if $idle[$k] and $idle[$k] > 0 and .size > 0 then " x\($v[$k] / $idle[$k] | r(1))" else "" end) | pad(12)] | join("")) +
-	 ($v.ss_s | pad(8)) + ($v.ss_timewait | pad(8)) + ($v.ss_leaks | pad(8)))
+	 ($v.ss_s | pad(8)) + ($v.ss_timewait | pad(8)) + ($v.ss_leaks | pad(8))),
+	"",
+	"At the end of each size (after the views and tcpwatchd), against the kernel:",
+	(.sizes[] | select(.size > 0) | "  \(.size): TIME_WAIT tcpwatch \(.end.timewait), sockstat \(.end.sockstat_tw[0])..\(.end.sockstat_tw[1]); kprobe misses \(.end.probes_missed), events lost \(.end.events_lost)")
 	' "$out.json" | tee "$out.txt"
 	exit 0
 fi
