@@ -38,6 +38,12 @@ enum { TW_MCGRP_EVENTS };
 static const struct nla_policy tw_policy[TCPWATCH_A_MAX + 1] = {
 	[TCPWATCH_A_NETNS] = { .type = NLA_U32 },
 	[TCPWATCH_A_NETNS_COOKIE] = { .type = NLA_U64 },
+};
+
+/* GET_SOCKETS: the same, and what the dump is filtered by. */
+static const struct nla_policy tw_sockets_policy[TCPWATCH_A_MAX + 1] = {
+	[TCPWATCH_A_NETNS] = { .type = NLA_U32 },
+	[TCPWATCH_A_NETNS_COOKIE] = { .type = NLA_U64 },
 	[TCPWATCH_A_SOCK_STATES] = NLA_POLICY_MASK(NLA_U32, BIT(TCPWATCH_NR_STATES) - 1),
 	[TCPWATCH_A_SOCK_MIN_AGE] = { .type = NLA_U64 },
 	[TCPWATCH_A_SOCK_PORT] = { .type = NLA_U16 },
@@ -780,6 +786,8 @@ static const struct genl_ops tw_ops[] = {
 	{
 		.cmd = TCPWATCH_CMD_GET_SOCKETS,
 		.dumpit = tw_dump_sockets,
+		.policy = tw_sockets_policy,
+		.maxattr = TCPWATCH_A_MAX,
 	},
 	{
 		.cmd = TCPWATCH_CMD_EVENT,

@@ -256,8 +256,10 @@ static uint16_t pick_attr_type(void)
 {
 	uint32_t r = below(100);
 
-	if (r < 50)
+	if (r < 44)
 		return r & 1 ? TCPWATCH_A_NETNS : TCPWATCH_A_NETNS_COOKIE;
+	if (r < 50)
+		return TCPWATCH_A_SOCK_STATES + r % 3;	/* GET_SOCKETS' filters */
 	if (r < 72)
 		return 1 + below(TCPWATCH_A_MAX);
 	if (r < 78)
@@ -269,8 +271,9 @@ static uint16_t pick_attr_type(void)
 
 static size_t pick_payload_len(uint16_t type, size_t room)
 {
-	size_t right = type == TCPWATCH_A_NETNS ? 4 : type == TCPWATCH_A_NETNS_COOKIE ? 8 :
-		       chance(500) ? 4 : 8;
+	size_t right = type == TCPWATCH_A_NETNS || type == TCPWATCH_A_SOCK_STATES ? 4 :
+		       type == TCPWATCH_A_NETNS_COOKIE || type == TCPWATCH_A_SOCK_MIN_AGE ? 8 :
+		       type == TCPWATCH_A_SOCK_PORT ? 2 : chance(500) ? 4 : 8;
 	uint32_t r = below(100);
 	size_t len;
 
@@ -299,6 +302,12 @@ static void put_value(unsigned char *p, uint16_t type, size_t len)
 	} else if (type == TCPWATCH_A_NETNS_COOKIE && len == 8) {
 		uint64_t v = r < 5 ? env.cookie : r < 6 ? 0 : r < 7 ? UINT64_MAX :
 			     r < 8 ? env.cookie + 1 : rnd();
+
+		memcpy(p, &v, sizeof(v));
+	} else if (type == TCPWATCH_A_SOCK_STATES && len == 4) {
+		/* Mostly states that exist, sometimes a bit past the last one. */
+		uint32_t v = r < 7 ? (uint32_t)rnd() & ((1u << TCPWATCH_NR_STATES) - 1) :
+			     (uint32_t)rnd();
 
 		memcpy(p, &v, sizeof(v));
 	} else {
@@ -550,7 +559,7 @@ static bool cmd_needs_admin(uint8_t cmd)
  * then tw_view_of() on what __nla_parse() left, the last of each type:
  * naming another netns needs the view of all.
  */
-static const char *check_request_attrs(const unsigned char *p, size_t len)
+static const char *check_request_attrs(const unsigned char *p, size_t len, uint8_t cmd)
 {
 	size_t off = NLMSG_HDRLEN + GENL_HDRLEN;
 	bool other_inum = false, other_cookie = false;
@@ -577,6 +586,20 @@ static const char *check_request_attrs(const unsigned char *p, size_t len)
 				return "NETNS_COOKIE is not 8 bytes";
 			memcpy(&v, p + off + NLA_HDRLEN, sizeof(v));
 			other_cookie = !env.have_cookie || v != env.cookie;
+		} else if (cmd == TCPWATCH_CMD_GET_SOCKETS && type == TCPWATCH_A_SOCK_STATES) {
+			uint32_t v;
+
+			if (plen != sizeof(v))
+				return "SOCK_STATES is not 4 bytes";
+			memcpy(&v, p + off + NLA_HDRLEN, sizeof(v));
+			if (v >> TCPWATCH_NR_STATES)
+				return "SOCK_STATES names no such state";
+		} else if (cmd == TCPWATCH_CMD_GET_SOCKETS && type == TCPWATCH_A_SOCK_MIN_AGE) {
+			if (plen != 8)
+				return "SOCK_MIN_AGE is not 8 bytes";
+		} else if (cmd == TCPWATCH_CMD_GET_SOCKETS && type == TCPWATCH_A_SOCK_PORT) {
+			if (plen != 2)
+				return "SOCK_PORT is not 2 bytes";
 		} else {
 			return "an attribute the policy does not know";
 		}
@@ -626,7 +649,7 @@ static void predict_family(const unsigned char *p, size_t len, struct verdict *v
 	}
 	v->dump = dump;
 	v->doit = !dump;
-	v->why = check_request_attrs(p, len);
+	v->why = check_request_attrs(p, len, genl->cmd);
 	if (v->why)
 		return;
 	if (cmd_needs_admin(genl->cmd) && !env.admin) {
@@ -971,6 +994,12 @@ static const struct vrule top_rules[TCPWATCH_A_MAX + 1] = {
 	[TCPWATCH_A_SYN_DROPS] = SIMPLE(V_U64),
 	[TCPWATCH_A_SYNCOOKIES] = SIMPLE(V_U64),
 	[TCPWATCH_A_NETNS_COOKIE] = SIMPLE(V_U64),
+	[TCPWATCH_A_TRACK_ALLOCATED] = SIMPLE(V_U32),
+	[TCPWATCH_A_TRACK_BYTES] = SIMPLE(V_U64),
+	[TCPWATCH_A_TRACK_FAILED_FULL] = SIMPLE(V_U64),
+	[TCPWATCH_A_TRACK_FAILED_GROWING] = SIMPLE(V_U64),
+	[TCPWATCH_A_UNTRACKED] = SIMPLE(V_U64),
+	[TCPWATCH_A_SEEDED_UNTRACKED] = SIMPLE(V_U32),
 };
 TABLE(top, TCPWATCH_A_MAX, top_rules);
 
