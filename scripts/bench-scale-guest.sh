@@ -81,6 +81,7 @@ make_load() {
 	in_ns sysctl -qw net.ipv4.ip_local_port_range="10000 64999"
 	in_ns sysctl -qw net.ipv4.tcp_max_tw_buckets=1000000
 	in_ns sysctl -qw net.core.somaxconn=65535
+	in_ns sysctl -qw net.ipv4.tcp_max_syn_backlog=65535
 	[ "$n" -gt 0 ] || return 0
 	in_ns sockdrv serve 127.0.0.1 9100 --no-accept --backlog 65535 >/dev/null 2>&1 &
 	server=$!
@@ -117,6 +118,9 @@ daemon_cpu() {
 		--argjson bytes "$(stat -c %s /tmp/bench-scale.prom)" \
 		'{cpu: ($t / $hz / 10), prom_bytes: $bytes}'
 }
+
+# N/20 clients hold a socket each, and sockdrv holds them all.
+ulimit -n 65536
 
 for n in $sizes; do
 	say "size $n: making the load"
