@@ -54,9 +54,8 @@ bool tw_listener_next(unsigned int *idx, struct tw_listener_view *v)
 
 void tw_listener_queues(const struct sock *sk, u32 syn_queue, u32 accept_queue)
 {
-	struct tw_track *t;
-
 	struct tw_listen_ext *l;
+	struct tw_track *t;
 
 	rcu_read_lock();
 	t = tw_track_lookup(sk);

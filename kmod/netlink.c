@@ -403,11 +403,8 @@ static int tw_cmd_get_summary(struct sk_buff *skb, struct genl_info *info)
 static int tw_put_tracking(struct sk_buff *skb)
 {
 	struct tw_track_stats st;
-	s64 untracked;
 
 	tw_track_stats(&st);
-	/* Every socket counted, less those with an entry: what views lack. */
-	untracked = max_t(s64, tw_stats_sockets_all() - st.used, 0);
 	if (nla_put_u32(skb, TCPWATCH_A_TRACK_MAX, st.max) ||
 	    nla_put_u32(skb, TCPWATCH_A_TRACK_USED, st.used) ||
 	    nla_put_u32(skb, TCPWATCH_A_TRACK_ALLOCATED, st.allocated) ||
@@ -418,7 +415,7 @@ static int tw_put_tracking(struct sk_buff *skb)
 		       TCPWATCH_A_PAD) ||
 	    tw_put_u64(skb, TCPWATCH_A_TRACK_FAILED_GROWING, st.failed_growing,
 		       TCPWATCH_A_PAD) ||
-	    tw_put_u64(skb, TCPWATCH_A_UNTRACKED, untracked, TCPWATCH_A_PAD) ||
+	    tw_put_u64(skb, TCPWATCH_A_UNTRACKED, tw_stats_untracked(), TCPWATCH_A_PAD) ||
 	    nla_put_u32(skb, TCPWATCH_A_SEEDED, tw_seeded()) ||
 	    nla_put_u32(skb, TCPWATCH_A_SEEDED_UNTRACKED, tw_seeded_untracked()))
 		return -EMSGSIZE;

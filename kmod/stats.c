@@ -193,6 +193,12 @@ static void tw_folded_add(struct tw_summary *sum)
  * Every namespace (an administrator's view) costs a pass per namespace,
  * under the mutex that keeps their folding out, preemptible between them.
  */
+/* Of @counted sockets, those without a tracking entry: what views lack. */
+static s64 tw_untracked(s64 counted)
+{
+	return max_t(s64, counted - tw_track_used(), 0);
+}
+
 void tw_stats_sum(const struct tw_view *view, struct tw_summary *sum)
 {
 	struct tw_pernet *twn;
@@ -223,13 +229,13 @@ void tw_stats_sum(const struct tw_view *view, struct tw_summary *sum)
 
 		for (i = 0; i < TCPWATCH_NR_STATES; i++)
 			counted += sum->sockets[i];
-		sum->untracked = max_t(s64, counted - tw_track_used(), 0);
+		sum->untracked = tw_untracked(counted);
 	}
 out:
 	tw_drain_totals(&sum->events_written, &sum->events_lost);
 }
 
-s64 tw_stats_sockets_all(void)
+s64 tw_stats_untracked(void)
 {
 	struct tw_pernet *twn;
 	unsigned int cpu, i;
@@ -246,5 +252,5 @@ s64 tw_stats_sockets_all(void)
 		cond_resched();
 	}
 	mutex_unlock(&tw_nets_lock);
-	return n;
+	return tw_untracked(n);
 }

@@ -95,7 +95,10 @@ struct tw_view;
 
 /* Fill @sum with what @view shows. */
 void tw_stats_sum(const struct tw_view *view, struct tw_summary *sum);
-/* Sockets counted now in every namespace: full, request and timewait. */
-s64 tw_stats_sockets_all(void);
+/*
+ * Sockets counted now in every namespace (full, request and timewait) that
+ * have no tracking entry, without summing the rest of the aggregates.
+ */
+s64 tw_stats_untracked(void);
 
 #endif

@@ -549,7 +549,6 @@ void tw_track_stats(struct tw_track_stats *st)
 	st->max = max_entries;
 	st->allocated = tw_track_slots();
 	st->used = tw_track_used();
-	st->listen_ext = max(atomic_read(&listen_exts), 0);
 	st->failed_full = atomic64_read(&failed_full);
 	st->failed_growing = atomic64_read(&failed_growing);
 	st->bytes = (u64)st->allocated * sizeof(struct tw_track) +
@@ -564,7 +563,10 @@ unsigned int tw_track_slots(void)
 	return smp_load_acquire(&allocated);
 }
 
-/* The live entry at @idx if in use, under rcu_read_lock(); else NULL. */
+/*
+ * The live entry at @idx if in use, else NULL; under rcu_read_lock() to read
+ * more than its state (the entry itself is never freed before unload).
+ */
 static struct tw_track *tw_track_at(unsigned int idx)
 {
 	struct tw_track *t;
@@ -582,10 +584,9 @@ unsigned int tw_track_next_in(unsigned int idx, u32 states)
 
 	/* The entries stay (chunks are never freed): no lock is needed to look. */
 	for (; idx < n; idx++) {
-		const struct tw_track *t = tw_entry(idx);
+		const struct tw_track *t = tw_track_at(idx);
 
-		/* Pairs with tw_track_add(): an odd gen means the fields are set. */
-		if ((smp_load_acquire(&t->gen) & 1) && (states & BIT(READ_ONCE(t->state))))
+		if (t && (states & BIT(READ_ONCE(t->state))))
 			break;
 		if (!(idx & 4095))
 			cond_resched();

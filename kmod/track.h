@@ -158,7 +158,6 @@ struct tw_track_stats {
 	unsigned int max;		/* max_tracked */
 	unsigned int allocated;		/* entries allocated so far */
 	unsigned int used;		/* sockets tracked now */
-	unsigned int listen_ext;	/* of the entries, listeners' extensions */
 	u64 failed_full;		/* sockets not tracked: max_tracked reached */
 	u64 failed_growing;		/* ... below it, but the reserve was empty */
 	u64 bytes;			/* entries and hash table */
