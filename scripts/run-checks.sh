@@ -196,7 +196,13 @@ sed 's/^/timing: /' "$out/timings.txt" 2>/dev/null || true
 # the kernel said when a VM run died (the console is far above by then).
 if [ "$status" -ne 0 ]; then
 	echo "== what failed"
-	grep -hE '^not ok' "$out"/*.tap 2>/dev/null | head -n 10 || true
+	# each "not ok" with the diagnostics bats printed under it (why it failed)
+	for tap in "$out"/*.tap; do
+		awk -v name="${tap##*/}" '
+			/^not ok/ { shown++; if (shown > 5) exit; print name ": " $0; diag = 25; next }
+			/^(ok|not ok)( |$)/ { diag = 0; next }
+			diag > 0 && /^#/ { print "    " $0; diag-- }' "$tap"
+	done | head -n 150
 	for console in "$out"/*vm-*.console; do
 		[ -e "$console" ] || continue
 		tap=${console%.console}.tap

@@ -564,7 +564,8 @@ static const char *check_request_attrs(const unsigned char *p, size_t len, uint8
 	size_t off = NLMSG_HDRLEN + GENL_HDRLEN;
 	bool other_inum = false, other_cookie = false;
 
-	while (len - off >= NLA_HDRLEN) {
+	/* off passes len when the last attribute is not padded (nla_ok()) */
+	while (off + NLA_HDRLEN <= len) {
 		const struct nlattr *a = (const void *)(p + off);
 		uint16_t type = a->nla_type & NLA_TYPE_MASK;
 		size_t plen;
