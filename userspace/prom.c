@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "hist.h"
+#include "array.h"
 #include "prom.h"
 
 static void prom_free(struct prom_file *p)
@@ -152,16 +153,28 @@ static void prom_bucket(FILE *f, const char *name, const char *labels,
 	prom_u64(f, name, lab, v);
 }
 
+/*
+ * The bucket bounds exported, log2 of ns: about 1 us, 16 us, 131 us, 1 ms,
+ * 17 ms, 134 ms, 1.07 s, 8.6 s, 69 s, 9.2 min, 73 min. A dozen series per
+ * state rather than the module's 64 keep the metrics small (issue 13);
+ * each bound is one of the module's, so every count stays exact.
+ */
+static const unsigned int prom_le_log2[] = { 10, 14, 17, 20, 24, 27, 30, 33, 36, 39, 42 };
+
 void prom_histogram(FILE *f, const char *name, const char *labels,
 		    const uint64_t *buckets)
 {
 	char bucket[64], le[32];
 	uint64_t cumulative = 0;
-	unsigned int i;
+	unsigned int i, k = 0;
 
 	snprintf(bucket, sizeof(bucket), "%s_bucket", name);
 	for (i = 0; i < TCPWATCH_DWELL_BUCKETS; i++) {
 		cumulative += buckets[i];
+		/* bucket i ends at 2^(i+1) ns */
+		if (k == ARRAY_SIZE(prom_le_log2) || i + 1 != prom_le_log2[k])
+			continue;
+		k++;
 		snprintf(le, sizeof(le), "%.9g", hist_upper_ns(i) / 1e9);
 		prom_bucket(f, bucket, labels, le, cumulative);
 	}

@@ -35,9 +35,10 @@ void prom_family(FILE *f, const char *name, const char *type, const char *help);
 void prom_u64(FILE *f, const char *name, const char *labels, uint64_t v);
 
 /*
- * A log2 dwell histogram in seconds: bucket i's le is its upper bound
- * 2^(i+1) ns, cumulative, then +Inf, _sum (estimated: samples at their
- * bucket's midpoint, the exact sum is not kept by the module) and _count.
+ * A log2 dwell histogram in seconds, at eleven of its bounds (2^k ns, from
+ * about 1 us to 73 min, see prom.c), cumulative, then +Inf, _sum
+ * (estimated: samples at their bucket's midpoint, the exact sum is not kept
+ * by the module) and _count.
  */
 void prom_histogram(FILE *f, const char *name, const char *labels,
 		    const uint64_t *buckets);

@@ -13,6 +13,17 @@
 #include "prom.h"
 #include "tap.h"
 
+/* Lines of @out that start with @prefix. */
+static unsigned int count_lines(const char *out, const char *prefix)
+{
+	unsigned int n = 0;
+	const char *p;
+
+	for (p = out; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		n += !strncmp(p, prefix, strlen(prefix));
+	return n;
+}
+
 static void test_histogram(void)
 {
 	uint64_t b[TCPWATCH_DWELL_BUCKETS] = { [0] = 1, [9] = 2, [63] = 1 };
@@ -21,22 +32,23 @@ static void test_histogram(void)
 
 	prom_histogram(capture_begin(&c), "x_seconds", "state=\"CLOSE\"", b);
 	out = capture_end(&c);
-	CHECK(!strncmp(out, "x_seconds_bucket{state=\"CLOSE\",le=\"2e-09\"} 1\n"
-		       "x_seconds_bucket{state=\"CLOSE\",le=\"4e-09\"} 1\n", 88),
-	      "prom histogram: first buckets, le = 2^(i+1) ns in seconds");
-	CHECK(strstr(out, "le=\"5.12e-07\"} 1\nx_seconds_bucket{state=\"CLOSE\","
-		     "le=\"1.024e-06\"} 3\n") != NULL, "prom histogram: cumulative");
-	CHECK(strstr(out, "le=\"18.4467441\"") == NULL &&
-	      strstr(out, "le=\"1.84467441e+10\"} 4\n") &&
-	      strstr(out, "le=\"+Inf\"} 4\nx_seconds_sum{state=\"CLOSE\"} ") &&
+	CHECK(!strncmp(out, "x_seconds_bucket{state=\"CLOSE\",le=\"1.024e-06\"} 3\n"
+		       "x_seconds_bucket{state=\"CLOSE\",le=\"1.6384e-05\"} 3\n", 98),
+	      "prom histogram: first bounds, le = 2^k ns in seconds, cumulative from bucket 0");
+	CHECK(strstr(out, "le=\"2e-09\"") == NULL && strstr(out, "le=\"5.12e-07\"") == NULL,
+	      "prom histogram: only the documented bounds");
+	CHECK(strstr(out, "le=\"4398.04651\"} 3\nx_seconds_bucket{state=\"CLOSE\","
+		     "le=\"+Inf\"} 4\nx_seconds_sum{state=\"CLOSE\"} ") &&
 	      strstr(out, "x_seconds_count{state=\"CLOSE\"} 4\n"),
-	      "prom histogram: last bucket, +Inf, _sum, _count");
+	      "prom histogram: last bound (73 min), +Inf with the longest, _sum, _count");
+	CHECK(count_lines(out, "x_seconds_bucket{") == 12,
+	      "prom histogram: 11 bounds and +Inf, a dozen series per state");
 	capture_free(&c);
 
 	memset(b, 0, sizeof(b));
 	prom_histogram(capture_begin(&c), "y", NULL, b);
 	out = capture_end(&c);
-	CHECK(!strncmp(out, "y_bucket{le=\"2e-09\"} 0\n", 23) &&
+	CHECK(!strncmp(out, "y_bucket{le=\"1.024e-06\"} 0\n", 27) &&
 	      strstr(out, "y_sum 0\ny_count 0\n"), "prom histogram: no labels, empty");
 	capture_free(&c);
 }
