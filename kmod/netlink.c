@@ -19,6 +19,7 @@
 #include "listeners.h"
 #include "netlink.h"
 #include "params.h"
+#include "ports.h"
 #include "ring.h"
 #include "seed.h"
 #include "stats.h"
@@ -47,6 +48,26 @@ static const struct nla_policy tw_sockets_policy[TCPWATCH_A_MAX + 1] = {
 	[TCPWATCH_A_SOCK_STATES] = NLA_POLICY_MASK(NLA_U32, BIT(TCPWATCH_NR_STATES) - 1),
 	[TCPWATCH_A_SOCK_MIN_AGE] = { .type = NLA_U64 },
 	[TCPWATCH_A_SOCK_PORT] = { .type = NLA_U16 },
+};
+
+/*
+ * A policy's own min and max are s16: 65535 needs a range of its own (not
+ * const: the 6.1 policy points to it as writable).
+ */
+static struct netlink_range_validation tw_ports_top_range = {
+	.min = 1,
+	.max = 65535,
+};
+
+/* GET_PORTS: which sockets to count, and how many ports to answer with. */
+static const struct nla_policy tw_ports_policy[TCPWATCH_A_MAX + 1] = {
+	[TCPWATCH_A_NETNS] = { .type = NLA_U32 },
+	[TCPWATCH_A_NETNS_COOKIE] = { .type = NLA_U64 },
+	[TCPWATCH_A_SOCK_STATES] = NLA_POLICY_MASK(NLA_U32, BIT(TCPWATCH_NR_STATES) - 1),
+	[TCPWATCH_A_SOCK_KINDS] = NLA_POLICY_MASK(NLA_U32, BIT(TCPWATCH_NR_SK_KINDS) - 1),
+	[TCPWATCH_A_SOCK_PORT] = { .type = NLA_U16 },
+	[TCPWATCH_A_SOCK_ADDR] = { .type = NLA_BINARY, .len = 16 },
+	[TCPWATCH_A_PORTS_TOP] = NLA_POLICY_FULL_RANGE(NLA_U32, &tw_ports_top_range),
 };
 
 static struct genl_family tw_genl_family;
@@ -488,6 +509,7 @@ struct tw_dump_ctx {
 			u32 states;	/* bit n: state n; 0: every state */
 			u16 port;	/* local or remote; 0: any */
 		};
+		struct tw_ports *ports;	/* ports: counted by the first call */
 	};
 };
 
@@ -682,6 +704,104 @@ static int tw_dump_sockets(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/* The request's filters; an address is 4 (IPv4) or 16 (IPv6) bytes. */
+static int tw_ports_filter_of(struct netlink_callback *cb, struct tw_ports_filter *f)
+{
+	struct nlattr **attrs = tw_dumpit_attrs(cb);
+	struct nlattr *addr = attrs[TCPWATCH_A_SOCK_ADDR];
+
+	f->states = attrs[TCPWATCH_A_SOCK_STATES] ?
+		    nla_get_u32(attrs[TCPWATCH_A_SOCK_STATES]) : ~0U;
+	f->kinds = attrs[TCPWATCH_A_SOCK_KINDS] ?
+		   nla_get_u32(attrs[TCPWATCH_A_SOCK_KINDS]) : ~0U;
+	f->port = attrs[TCPWATCH_A_SOCK_PORT] ? nla_get_u16(attrs[TCPWATCH_A_SOCK_PORT]) : 0;
+	f->family = 0;
+	if (!addr)
+		return 0;
+	if (nla_len(addr) != 4 && nla_len(addr) != 16) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, addr, "an address is 4 (IPv4) or 16 (IPv6) bytes");
+		return -EINVAL;
+	}
+	f->family = nla_len(addr) == 4 ? AF_INET : AF_INET6;
+	nla_memcpy(f->addr, addr, sizeof(f->addr));
+	return 0;
+}
+
+static int tw_put_port(struct sk_buff *skb, struct netlink_callback *cb,
+		       const struct tw_port_count *pc)
+{
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &tw_genl_family, NLM_F_MULTI, TCPWATCH_CMD_GET_PORTS);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, TCPWATCH_A_PORT);
+	if (!nest || nla_put_u8(skb, TCPWATCH_A_PORT_SIDE, pc->side) ||
+	    nla_put_u16(skb, TCPWATCH_A_PORT_NUM, pc->port) ||
+	    tw_put_u64(skb, TCPWATCH_A_PORT_COUNT, pc->count, TCPWATCH_A_PORT_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/* The first message: how many sockets the counts cover. */
+static int tw_put_ports_header(struct sk_buff *skb, struct netlink_callback *cb, u64 sockets)
+{
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+				&tw_genl_family, NLM_F_MULTI, TCPWATCH_CMD_GET_PORTS);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (tw_put_u64(skb, TCPWATCH_A_PORTS_SOCKETS, sockets, TCPWATCH_A_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+/*
+ * Tracked sockets per local and per remote port, the busiest first: counted
+ * in the kernel by the first call, so the reply grows with the ports asked
+ * for, not with the sockets (100 000 TIME_WAIT sockets on a few ports).
+ */
+static int tw_dump_ports(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct tw_dump_ctx *ctx = tw_dump_ctx(cb);
+	unsigned int idx;
+	int err;
+
+	if (!ctx->ports) {
+		struct nlattr *top = tw_dumpit_attrs(cb)[TCPWATCH_A_PORTS_TOP];
+		struct tw_ports_filter f;
+
+		err = tw_dump_begin(cb, true) ?: tw_ports_filter_of(cb, &f);
+		if (err)
+			return err;
+		ctx->ports = tw_ports_count(&f, &ctx->view, top ? nla_get_u32(top) : 65535);
+		if (!ctx->ports)
+			return -ENOMEM;
+	}
+	for (idx = ctx->index; idx <= ctx->ports->n; idx++) {
+		if (idx == 0 ? tw_put_ports_header(skb, cb, ctx->ports->sockets) :
+			       tw_put_port(skb, cb, &ctx->ports->top[idx - 1]))
+			break;
+	}
+	ctx->index = idx;
+	return skb->len;
+}
+
+static int tw_dump_ports_done(struct netlink_callback *cb)
+{
+	tw_ports_free(tw_dump_ctx(cb)->ports);
+	return 0;
+}
+
 /*
  * The rings' recent history, CPU by CPU. Each CPU's end is fixed when the
  * dump reaches it, so a busy CPU cannot keep the dump going for ever.
@@ -793,6 +913,13 @@ static const struct genl_ops tw_ops[] = {
 	{
 		.cmd = TCPWATCH_CMD_GET_CPUS,
 		.dumpit = tw_dump_cpus,
+	},
+	{
+		.cmd = TCPWATCH_CMD_GET_PORTS,
+		.dumpit = tw_dump_ports,
+		.done = tw_dump_ports_done,
+		.policy = tw_ports_policy,
+		.maxattr = TCPWATCH_A_MAX,
 	},
 };
 

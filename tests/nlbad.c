@@ -192,6 +192,26 @@ int main(void)
 	mnl_attr_put_u8(nlh, TCPWATCH_A_SOCK_PORT, 80);
 	expect_refused("short-socket-port", nlh);
 
+	nlh = put_request(buf, family_id, TCPWATCH_CMD_GET_PORTS, NLM_F_DUMP);
+	mnl_attr_put(nlh, TCPWATCH_A_SOCK_ADDR, 5, "\x7f\0\0\1\0");
+	expect_refused("ports-address-of-5-bytes", nlh);
+
+	nlh = put_request(buf, family_id, TCPWATCH_CMD_GET_PORTS, NLM_F_DUMP);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_PORTS_TOP, 0);
+	expect_refused("ports-top-0", nlh);
+
+	nlh = put_request(buf, family_id, TCPWATCH_CMD_GET_PORTS, NLM_F_DUMP);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_PORTS_TOP, 65536);
+	expect_refused("ports-top-65536", nlh);
+
+	nlh = put_request(buf, family_id, TCPWATCH_CMD_GET_PORTS, NLM_F_DUMP);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_SOCK_KINDS, 1u << TCPWATCH_NR_SK_KINDS);
+	expect_refused("ports-kinds-no-such-kind", nlh);
+
+	nlh = put_request(buf, family_id, TCPWATCH_CMD_GET_PORTS, NLM_F_DUMP);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_SOCK_MIN_AGE, 1);
+	expect_refused("ports-min-age-not-in-its-policy", nlh);
+
 	nlh = put_request(buf, family_id, TCPWATCH_CMD_MAX + 7, 0);
 	expect_refused_by("unknown-command", nlh, EOPNOTSUPP);
 

@@ -258,8 +258,8 @@ static uint16_t pick_attr_type(void)
 
 	if (r < 44)
 		return r & 1 ? TCPWATCH_A_NETNS : TCPWATCH_A_NETNS_COOKIE;
-	if (r < 50)
-		return TCPWATCH_A_SOCK_STATES + r % 3;	/* GET_SOCKETS' filters */
+	if (r < 50)	/* GET_SOCKETS' and GET_PORTS' filters */
+		return TCPWATCH_A_SOCK_STATES + r % 6;
 	if (r < 72)
 		return 1 + below(TCPWATCH_A_MAX);
 	if (r < 78)
@@ -271,9 +271,12 @@ static uint16_t pick_attr_type(void)
 
 static size_t pick_payload_len(uint16_t type, size_t room)
 {
-	size_t right = type == TCPWATCH_A_NETNS || type == TCPWATCH_A_SOCK_STATES ? 4 :
+	size_t right = type == TCPWATCH_A_NETNS || type == TCPWATCH_A_SOCK_STATES ||
+		       type == TCPWATCH_A_SOCK_KINDS || type == TCPWATCH_A_PORTS_TOP ? 4 :
 		       type == TCPWATCH_A_NETNS_COOKIE || type == TCPWATCH_A_SOCK_MIN_AGE ? 8 :
-		       type == TCPWATCH_A_SOCK_PORT ? 2 : chance(500) ? 4 : 8;
+		       type == TCPWATCH_A_SOCK_PORT ? 2 :
+		       type == TCPWATCH_A_SOCK_ADDR ? (chance(500) ? 4 : 16) :
+		       chance(500) ? 4 : 8;
 	uint32_t r = below(100);
 	size_t len;
 
@@ -308,6 +311,16 @@ static void put_value(unsigned char *p, uint16_t type, size_t len)
 		/* Mostly states that exist, sometimes a bit past the last one. */
 		uint32_t v = r < 7 ? (uint32_t)rnd() & ((1u << TCPWATCH_NR_STATES) - 1) :
 			     (uint32_t)rnd();
+
+		memcpy(p, &v, sizeof(v));
+	} else if (type == TCPWATCH_A_SOCK_KINDS && len == 4) {
+		uint32_t v = r < 7 ? (uint32_t)rnd() & ((1u << TCPWATCH_NR_SK_KINDS) - 1) :
+			     (uint32_t)rnd();
+
+		memcpy(p, &v, sizeof(v));
+	} else if (type == TCPWATCH_A_PORTS_TOP && len == 4) {
+		/* Mostly in range (1-65535), sometimes 0 or past it. */
+		uint32_t v = r < 7 ? 1 + (uint32_t)below(65535) : r < 8 ? 0 : (uint32_t)rnd();
 
 		memcpy(p, &v, sizeof(v));
 	} else {
@@ -544,13 +557,21 @@ struct verdict {
 static bool cmd_is_dump(uint8_t cmd)
 {
 	return cmd == TCPWATCH_CMD_GET_LISTENERS || cmd == TCPWATCH_CMD_GET_SOCKETS ||
-	       cmd == TCPWATCH_CMD_EVENT || cmd == TCPWATCH_CMD_GET_CPUS;
+	       cmd == TCPWATCH_CMD_EVENT || cmd == TCPWATCH_CMD_GET_CPUS ||
+	       cmd == TCPWATCH_CMD_GET_PORTS;
 }
 
 static bool cmd_needs_admin(uint8_t cmd)
 {
 	return cmd == TCPWATCH_CMD_GET_STATUS || cmd == TCPWATCH_CMD_GET_SOCKETS ||
-	       cmd == TCPWATCH_CMD_EVENT || cmd == TCPWATCH_CMD_GET_CPUS;
+	       cmd == TCPWATCH_CMD_EVENT || cmd == TCPWATCH_CMD_GET_CPUS ||
+	       cmd == TCPWATCH_CMD_GET_PORTS;
+}
+
+/* The commands whose policy takes the socket filters. */
+static bool cmd_filters(uint8_t cmd)
+{
+	return cmd == TCPWATCH_CMD_GET_SOCKETS || cmd == TCPWATCH_CMD_GET_PORTS;
 }
 
 /*
@@ -563,6 +584,7 @@ static const char *check_request_attrs(const unsigned char *p, size_t len, uint8
 {
 	size_t off = NLMSG_HDRLEN + GENL_HDRLEN;
 	bool other_inum = false, other_cookie = false;
+	int last_addr_len = -1;
 
 	/* off passes len when the last attribute is not padded (nla_ok()) */
 	while (off + NLA_HDRLEN <= len) {
@@ -587,7 +609,7 @@ static const char *check_request_attrs(const unsigned char *p, size_t len, uint8
 				return "NETNS_COOKIE is not 8 bytes";
 			memcpy(&v, p + off + NLA_HDRLEN, sizeof(v));
 			other_cookie = !env.have_cookie || v != env.cookie;
-		} else if (cmd == TCPWATCH_CMD_GET_SOCKETS && type == TCPWATCH_A_SOCK_STATES) {
+		} else if (cmd_filters(cmd) && type == TCPWATCH_A_SOCK_STATES) {
 			uint32_t v;
 
 			if (plen != sizeof(v))
@@ -598,9 +620,29 @@ static const char *check_request_attrs(const unsigned char *p, size_t len, uint8
 		} else if (cmd == TCPWATCH_CMD_GET_SOCKETS && type == TCPWATCH_A_SOCK_MIN_AGE) {
 			if (plen != 8)
 				return "SOCK_MIN_AGE is not 8 bytes";
-		} else if (cmd == TCPWATCH_CMD_GET_SOCKETS && type == TCPWATCH_A_SOCK_PORT) {
+		} else if (cmd_filters(cmd) && type == TCPWATCH_A_SOCK_PORT) {
 			if (plen != 2)
 				return "SOCK_PORT is not 2 bytes";
+		} else if (cmd == TCPWATCH_CMD_GET_PORTS && type == TCPWATCH_A_SOCK_KINDS) {
+			uint32_t v;
+
+			if (plen != sizeof(v))
+				return "SOCK_KINDS is not 4 bytes";
+			memcpy(&v, p + off + NLA_HDRLEN, sizeof(v));
+			if (v >> TCPWATCH_NR_SK_KINDS)
+				return "SOCK_KINDS names no such kind";
+		} else if (cmd == TCPWATCH_CMD_GET_PORTS && type == TCPWATCH_A_SOCK_ADDR) {
+			if (plen > 16)
+				return "SOCK_ADDR is longer than 16 bytes";
+			last_addr_len = plen;
+		} else if (cmd == TCPWATCH_CMD_GET_PORTS && type == TCPWATCH_A_PORTS_TOP) {
+			uint32_t v;
+
+			if (plen != sizeof(v))
+				return "PORTS_TOP is not 4 bytes";
+			memcpy(&v, p + off + NLA_HDRLEN, sizeof(v));
+			if (v < 1 || v > 65535)
+				return "PORTS_TOP is not 1-65535";
 		} else {
 			return "an attribute the policy does not know";
 		}
@@ -612,6 +654,9 @@ static const char *check_request_attrs(const unsigned char *p, size_t len, uint8
 		return "bytes left after the attributes";
 	if ((other_inum || other_cookie) && !env.all_view)
 		return "another netns without CAP_NET_ADMIN in init_net";
+	/* The handler's own check, after the policy's, of the last one. */
+	if (last_addr_len >= 0 && last_addr_len != 4 && last_addr_len != 16)
+		return "SOCK_ADDR is neither 4 nor 16 bytes";
 	return NULL;
 }
 
@@ -961,6 +1006,14 @@ static const struct vrule ev_rules[TCPWATCH_A_EV_MAX + 1] = {
 };
 TABLE(event, TCPWATCH_A_EV_MAX, ev_rules);
 
+static const struct vrule port_rules[TCPWATCH_A_PORT_MAX + 1] = {
+	[TCPWATCH_A_PORT_PAD] = SIMPLE(V_PAD),
+	[TCPWATCH_A_PORT_SIDE] = U8(TCPWATCH_PORT_REMOTE + 1),
+	[TCPWATCH_A_PORT_NUM] = SIMPLE(V_U16),
+	[TCPWATCH_A_PORT_COUNT] = SIMPLE(V_U64),
+};
+TABLE(port, TCPWATCH_A_PORT_MAX, port_rules);
+
 static const struct vrule cpus_rules[TCPWATCH_A_CPU + 1] = {
 	[TCPWATCH_A_CPU] = NEST(cpu),
 };
@@ -1001,6 +1054,8 @@ static const struct vrule top_rules[TCPWATCH_A_MAX + 1] = {
 	[TCPWATCH_A_TRACK_FAILED_GROWING] = SIMPLE(V_U64),
 	[TCPWATCH_A_UNTRACKED] = SIMPLE(V_U64),
 	[TCPWATCH_A_SEEDED_UNTRACKED] = SIMPLE(V_U32),
+	[TCPWATCH_A_PORTS_SOCKETS] = SIMPLE(V_U64),
+	[TCPWATCH_A_PORT] = NEST(port),
 };
 TABLE(top, TCPWATCH_A_MAX, top_rules);
 
@@ -1585,7 +1640,8 @@ static void clean_request(struct fsock *s, uint8_t cmd, uint16_t flags)
 static uint8_t pick_dump_cmd(void)
 {
 	static const uint8_t cmds[] = { TCPWATCH_CMD_GET_LISTENERS, TCPWATCH_CMD_GET_SOCKETS,
-					TCPWATCH_CMD_EVENT, TCPWATCH_CMD_GET_CPUS };
+					TCPWATCH_CMD_EVENT, TCPWATCH_CMD_GET_CPUS,
+					TCPWATCH_CMD_GET_PORTS };
 
 	return cmds[below(sizeof(cmds))];
 }
@@ -1784,6 +1840,7 @@ static void final_checks(void)
 	static const uint8_t cmds[] = {
 		TCPWATCH_CMD_GET_SUMMARY, TCPWATCH_CMD_GET_STATUS, TCPWATCH_CMD_GET_LISTENERS,
 		TCPWATCH_CMD_GET_SOCKETS, TCPWATCH_CMD_GET_CPUS, TCPWATCH_CMD_EVENT,
+		TCPWATCH_CMD_GET_PORTS,
 	};
 	struct fsock *s = &socks[0];
 	unsigned int i;

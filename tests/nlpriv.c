@@ -13,7 +13,7 @@
  *       join the "events" group: "join ok" or "join refused ENAME (text)";
  *       once joined, "event netns=N sport=N dport=N" per event received in
  *       the next MS ms, then "events N".
- *   nlpriv get summary|status|listeners|sockets|events [--netns INODE]
+ *   nlpriv get summary|status|listeners|sockets|events|ports [--netns INODE]
  *       one request: "ok CMD messages=N attrs=N", or
  *       "refused CMD ENAME extack="MSG"" (MSG empty when the kernel said
  *       nothing more).
@@ -436,6 +436,7 @@ static const struct {
 	{ "listeners", TCPWATCH_CMD_GET_LISTENERS, true },
 	{ "sockets", TCPWATCH_CMD_GET_SOCKETS, true },
 	{ "events", TCPWATCH_CMD_EVENT, true },
+	{ "ports", TCPWATCH_CMD_GET_PORTS, true },
 };
 
 struct get_ctx {
@@ -465,7 +466,7 @@ static int get_main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[2], "--netns"))
 		netns = number(argv[3], "--netns", 0xffffffffl);
 	else if (argc != 2)
-		die("usage: nlpriv get summary|status|listeners|sockets|events [--netns INODE]");
+		die("usage: nlpriv get summary|status|listeners|sockets|events|ports [--netns INODE]");
 	for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
 		if (!strcmp(argv[1], requests[i].name))
 			break;

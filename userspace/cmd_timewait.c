@@ -2,7 +2,7 @@
 /*
  * tcpwatch timewait: how many TIME_WAIT sockets there are, how fast they come
  * and go (two summaries --interval apart), why they ended, and the ports that
- * hold the most of them (from the socket dump).
+ * hold the most of them (counted by the module: GET_PORTS).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -53,53 +53,6 @@ static void usage(FILE *f)
 		"  -h, --help          this help\n");
 }
 
-static int cmp_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? -1 : a > b;
-}
-
-static int most_first(const void *pa, const void *pb)
-{
-	const struct port_count *a = pa, *b = pb;
-
-	return a->count != b->count ? cmp_u64(b->count, a->count) : cmp_u64(a->port, b->port);
-}
-
-long timewait_top_ports(const struct tw_sockets *s, const struct tw_filter *f,
-			bool local, struct port_count *out, size_t n)
-{
-	uint32_t *count = calloc(65536, sizeof(*count));
-	struct port_count *all;
-	size_t i, n_all = 0;
-
-	if (!count)
-		return -ENOMEM;
-	for (i = 0; i < s->n; i++) {
-		const struct tw_event *e = &s->v[i];
-		uint16_t port = local ? e->t.sport : e->t.dport;
-
-		if (e->sk == TCPWATCH_SK_TIMEWAIT && port &&
-		    filter_tuple(f, e->netns, e->netns_cookie, &e->t))
-			count[port]++;
-	}
-	all = calloc(65536, sizeof(*all));
-	if (!all) {
-		free(count);
-		return -ENOMEM;
-	}
-	for (i = 1; i < 65536; i++)
-		if (count[i])
-			all[n_all++] = (struct port_count){ i, count[i] };
-	qsort(all, n_all, sizeof(*all), most_first);
-	if (n > n_all)
-		n = n_all;
-	for (i = 0; i < n; i++)
-		out[i] = all[i];
-	free(all);
-	free(count);
-	return n;
-}
-
 /* Per second over the interval; 0 if the counter went back (module reloaded). */
 static double rate(uint64_t before, uint64_t after, uint64_t interval_ns)
 {
@@ -141,6 +94,7 @@ void timewait_print_json(FILE *f, const struct timewait_report *r)
 		json_u64(&j, tw_reason_name(tw_reasons[i]),
 			 tw_summary_ends(a, TCPWATCH_SK_TIMEWAIT, tw_reasons[i]));
 	json_object_end(&j);
+	json_u64(&j, "ports_counted", r->counted);
 	json_ports(&j, "local_ports", r->local, r->n_local);
 	json_ports(&j, "remote_ports", r->remote, r->n_remote);
 	json_object_end(&j);
@@ -162,7 +116,9 @@ void timewait_print_human(FILE *f, const struct timewait_report *r)
 	for (i = 0; i < sizeof(tw_reasons) / sizeof(tw_reasons[0]); i++)
 		fprintf(f, " %s %" PRIu64, tw_reason_name(tw_reasons[i]),
 			tw_summary_ends(a, TCPWATCH_SK_TIMEWAIT, tw_reasons[i]));
-	fprintf(f, "\n\n%10s %10s   %11s %10s\n", "LOCAL PORT", "TIME_WAIT", "REMOTE PORT",
+	fprintf(f, "\n\nthe busiest ports, over %" PRIu64 " tracked timewait sockets:\n",
+		r->counted);
+	fprintf(f, "%10s %10s   %11s %10s\n", "LOCAL PORT", "TIME_WAIT", "REMOTE PORT",
 		"TIME_WAIT");
 	if (!rows)
 		fprintf(f, "(none)\n");
@@ -181,10 +137,10 @@ void timewait_print_human(FILE *f, const struct timewait_report *r)
 	}
 }
 
-/* Two summaries @o->interval_ns apart, then the timewait sockets. */
+/* Two summaries @o->interval_ns apart, then the busiest ports. */
 static int timewait_read(struct nl *nl, const struct timewait_opts *o,
 			 struct tw_summary *before, struct tw_summary *after,
-			 struct tw_sockets *s)
+			 struct tw_ports *ports)
 {
 	struct timespec pause = { o->interval_ns / 1000000000, o->interval_ns % 1000000000 };
 	int ret = query_summary(nl, &o->r.filter, before);
@@ -198,15 +154,32 @@ static int timewait_read(struct nl *nl, const struct timewait_opts *o,
 		nl_perror(nl, "tcpwatch", "reading the summary", ret);
 		return ret;
 	}
-	/* Timewait sockets are in one of these two; the rest stay in the kernel. */
+	/* Timewait sockets are in one of these two substates. */
 	f = o->r.filter;
 	if (!f.states)
 		f.states = TW_STATE_BIT(TCPWATCH_TIME_WAIT) |
 			   TW_STATE_BIT(TCPWATCH_FIN_WAIT2);
-	ret = query_sockets(nl, &f, 0, s);
+	ret = query_ports(nl, &f, 1u << TCPWATCH_SK_TIMEWAIT, o->top, ports);
 	if (ret)
-		nl_perror(nl, "tcpwatch", "reading the sockets", ret);
+		nl_perror(nl, "tcpwatch", "reading the ports", ret);
 	return ret;
+}
+
+/* The module's answer, local ports first, into the report's two lists. */
+static void timewait_split(const struct tw_ports *ports, struct timewait_report *rep,
+			   struct port_count *local, struct port_count *remote, size_t top)
+{
+	size_t i;
+
+	for (i = 0; i < ports->n; i++) {
+		const struct tw_port *p = &ports->v[i];
+
+		if (p->side == TCPWATCH_PORT_LOCAL && rep->n_local < top)
+			local[rep->n_local++] = (struct port_count){ p->port, p->count };
+		else if (p->side == TCPWATCH_PORT_REMOTE && rep->n_remote < top)
+			remote[rep->n_remote++] = (struct port_count){ p->port, p->count };
+	}
+	rep->counted = ports->sockets;
 }
 
 static int timewait_run(const struct timewait_opts *o)
@@ -218,30 +191,24 @@ static int timewait_run(const struct timewait_opts *o)
 		.before = &before, .after = &after, .interval_ns = o->interval_ns,
 		.local = local, .remote = remote,
 	};
-	struct tw_sockets s = {};
-	long n_local = -ENOMEM, n_remote = -ENOMEM;
+	struct tw_ports ports = {};
 	struct nl nl = {};
 	int ret = 1;
 
-	if (nl_open_report(&nl, "tcpwatch") || timewait_read(&nl, o, &before, &after, &s))
-		goto out;
-	if (local && remote) {
-		n_local = timewait_top_ports(&s, &o->r.filter, true, local, o->top);
-		n_remote = timewait_top_ports(&s, &o->r.filter, false, remote, o->top);
-	}
-	if (n_local < 0 || n_remote < 0) {
-		fprintf(stderr, "tcpwatch: counting ports: %s\n", strerror(ENOMEM));
+	if (!local || !remote) {
+		fprintf(stderr, "tcpwatch: %s\n", strerror(ENOMEM));
 		goto out;
 	}
-	rep.n_local = n_local;
-	rep.n_remote = n_remote;
+	if (nl_open_report(&nl, "tcpwatch") || timewait_read(&nl, o, &before, &after, &ports))
+		goto out;
+	timewait_split(&ports, &rep, local, remote, o->top);
 	if (o->r.json)
 		timewait_print_json(stdout, &rep);
 	else
 		timewait_print_human(stdout, &rep);
 	ret = 0;
 out:
-	tw_sockets_free(&s);
+	tw_ports_free(&ports);
 	nl_close(&nl);
 	free(local);
 	free(remote);

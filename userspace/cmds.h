@@ -56,20 +56,13 @@ struct port_count {
 	uint64_t count;
 };
 
-/*
- * The @n ports with the most timewait sockets among @s that match @f, by
- * local (@local) or remote port, most first (then by port). Returns how many
- * it found (at most @n) or -ENOMEM.
- */
-long timewait_top_ports(const struct tw_sockets *s, const struct tw_filter *f,
-			bool local, struct port_count *out, size_t n);
-
 /* What `tcpwatch timewait` measured. */
 struct timewait_report {
 	const struct tw_summary *before, *after;
 	uint64_t interval_ns;
 	const struct port_count *local, *remote;
 	size_t n_local, n_remote;
+	uint64_t counted;		/* sockets behind the port lists */
 };
 
 void timewait_print_json(FILE *f, const struct timewait_report *r);

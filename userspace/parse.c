@@ -57,6 +57,14 @@ static const policy_t top_policy[TCPWATCH_A_MAX + 1] = {
 	[TCPWATCH_A_UNTRACKED]		= MNL_TYPE_U64,
 	[TCPWATCH_A_SEEDED_UNTRACKED]	= MNL_TYPE_U32,
 	[TCPWATCH_A_NETNS_COOKIE]	= MNL_TYPE_U64,
+	[TCPWATCH_A_PORTS_SOCKETS]	= MNL_TYPE_U64,
+	[TCPWATCH_A_PORT]		= MNL_TYPE_NESTED,
+};
+
+static const policy_t port_policy[TCPWATCH_A_PORT_MAX + 1] = {
+	[TCPWATCH_A_PORT_SIDE]	= MNL_TYPE_U8,
+	[TCPWATCH_A_PORT_NUM]	= MNL_TYPE_U16,
+	[TCPWATCH_A_PORT_COUNT]	= MNL_TYPE_U64,
 };
 
 static const policy_t tr_policy[TCPWATCH_A_TR_MAX + 1] = {
@@ -723,4 +731,40 @@ void tw_sockets_free(struct tw_sockets *s)
 {
 	free(s->v);
 	memset(s, 0, sizeof(*s));
+}
+
+/* One message of the GET_PORTS dump: the count of sockets, or one port. */
+int tw_ports_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *top[TCPWATCH_A_MAX + 1];
+	const struct nlattr *tb[TCPWATCH_A_PORT_MAX + 1];
+	struct tw_ports *p = data;
+	struct tw_port *port;
+	int ret = parse_top(nlh, top);
+
+	if (ret)
+		return tw_cb_result(ret);
+	if (top[TCPWATCH_A_PORTS_SOCKETS])
+		p->sockets = get_u64(top[TCPWATCH_A_PORTS_SOCKETS]);
+	if (!top[TCPWATCH_A_PORT])
+		return MNL_CB_OK;
+	ret = PARSE_NEST(top[TCPWATCH_A_PORT], port_policy, tb);
+	if (ret)
+		return tw_cb_result(ret);
+	if (!tb[TCPWATCH_A_PORT_NUM] || !tb[TCPWATCH_A_PORT_COUNT] ||
+	    get_u8(tb[TCPWATCH_A_PORT_SIDE]) > TCPWATCH_PORT_REMOTE)
+		return tw_cb_result(-EINVAL);
+	port = ARRAY_PUSH(p->v, p->n, p->cap);
+	if (!port)
+		return tw_cb_result(-ENOMEM);
+	port->side = get_u8(tb[TCPWATCH_A_PORT_SIDE]);
+	port->port = get_u16(tb[TCPWATCH_A_PORT_NUM]);
+	port->count = get_u64(tb[TCPWATCH_A_PORT_COUNT]);
+	return MNL_CB_OK;
+}
+
+void tw_ports_free(struct tw_ports *p)
+{
+	free(p->v);
+	memset(p, 0, sizeof(*p));
 }

@@ -132,6 +132,19 @@ struct tw_sockets {
 	size_t n, cap;
 };
 
+/* GET_PORTS: tracked sockets per port, the busiest first, local then remote. */
+struct tw_port {
+	uint8_t side;			/* enum tcpwatch_port_side */
+	uint16_t port;
+	uint64_t count;
+};
+
+struct tw_ports {
+	uint64_t sockets;		/* how many sockets the module counted */
+	struct tw_port *v;
+	size_t n, cap;
+};
+
 struct tw_probe {
 	char name[TW_NAME_LEN];
 	bool attached;
@@ -180,10 +193,12 @@ int tw_status_cb(const struct nlmsghdr *nlh, void *data);	/* tw_status */
 int tw_listeners_cb(const struct nlmsghdr *nlh, void *data);	/* tw_listeners */
 int tw_sockets_cb(const struct nlmsghdr *nlh, void *data);	/* tw_sockets */
 int tw_cpus_cb(const struct nlmsghdr *nlh, void *data);		/* tw_status */
+int tw_ports_cb(const struct nlmsghdr *nlh, void *data);	/* tw_ports */
 
 void tw_status_free(struct tw_status *st);
 void tw_listeners_free(struct tw_listeners *ls);
 void tw_sockets_free(struct tw_sockets *s);
+void tw_ports_free(struct tw_ports *p);
 
 /* Turn a parser's return value into a libmnl callback verdict. */
 int tw_cb_result(int err);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <sys/socket.h>
 #include <linux/netlink.h>
 
 #include "query.h"
@@ -61,6 +62,26 @@ int query_sockets(struct nl *nl, const struct tw_filter *f, uint64_t min_age_ns,
 	if (min_age_ns)
 		mnl_attr_put_u64(nlh, TCPWATCH_A_SOCK_MIN_AGE, min_age_ns);
 	return nl_transact(nl, nlh, tw_sockets_cb, s);
+}
+
+int query_ports(struct nl *nl, const struct tw_filter *f, uint32_t kinds, uint32_t top,
+		struct tw_ports *p)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+
+	nlh = nl_request(nl, buf, TCPWATCH_CMD_GET_PORTS, NLM_F_DUMP);
+	put_netns(nlh, f);
+	if (f->states)
+		mnl_attr_put_u32(nlh, TCPWATCH_A_SOCK_STATES, f->states);
+	if (kinds)
+		mnl_attr_put_u32(nlh, TCPWATCH_A_SOCK_KINDS, kinds);
+	if (f->port)
+		mnl_attr_put_u16(nlh, TCPWATCH_A_SOCK_PORT, f->port);
+	if (f->family)
+		mnl_attr_put(nlh, TCPWATCH_A_SOCK_ADDR, f->family == AF_INET6 ? 16 : 4, f->addr);
+	mnl_attr_put_u32(nlh, TCPWATCH_A_PORTS_TOP, top);
+	return nl_transact(nl, nlh, tw_ports_cb, p);
 }
 
 int query_history(struct nl *nl, const struct tw_filter *ns, mnl_cb_t cb, void *data)

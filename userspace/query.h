@@ -27,6 +27,14 @@ int query_cpus(struct nl *nl, struct tw_status *st);
  */
 int query_sockets(struct nl *nl, const struct tw_filter *f, uint64_t min_age_ns,
 		  struct tw_sockets *s);
+/*
+ * Tracked sockets per local and per remote port, counted by the module: those
+ * of @kinds (bit n: enum tcpwatch_sk_kind n; 0: every kind) that match @f
+ * (namespace, states, port, address), at most @top ports per side, the
+ * busiest first; needs CAP_NET_ADMIN.
+ */
+int query_ports(struct nl *nl, const struct tw_filter *f, uint32_t kinds, uint32_t top,
+		struct tw_ports *p);
 /* Dump the kernel's recent event history, @cb once per message. */
 int query_history(struct nl *nl, const struct tw_filter *ns, mnl_cb_t cb, void *data);
 

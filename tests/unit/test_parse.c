@@ -482,6 +482,43 @@ static void test_socket(void)
 	tw_sockets_free(&s);
 }
 
+static struct nlmsghdr *port_msg(char *buf, uint8_t side, uint16_t port, uint64_t count)
+{
+	struct nlmsghdr *nlh = msg_start(buf, TCPWATCH_CMD_GET_PORTS);
+	struct nlattr *nest = mnl_attr_nest_start(nlh, TCPWATCH_A_PORT);
+
+	mnl_attr_put_u8(nlh, TCPWATCH_A_PORT_SIDE, side);
+	mnl_attr_put_u16(nlh, TCPWATCH_A_PORT_NUM, port);
+	mnl_attr_put(nlh, TCPWATCH_A_PORT_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, TCPWATCH_A_PORT_COUNT, count);
+	mnl_attr_nest_end(nlh, nest);
+	return nlh;
+}
+
+static void test_ports(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = msg_start(buf, TCPWATCH_CMD_GET_PORTS);
+	struct tw_ports p = {};
+
+	mnl_attr_put_u64(nlh, TCPWATCH_A_PORTS_SOCKETS, 100000);
+	CHECK(tw_ports_cb(nlh, &p) == MNL_CB_OK && p.sockets == 100000 && p.n == 0,
+	      "parse ports: the first message counts the sockets");
+	CHECK(tw_ports_cb(port_msg(buf, TCPWATCH_PORT_LOCAL, 8080, 99000), &p) == MNL_CB_OK &&
+	      tw_ports_cb(port_msg(buf, TCPWATCH_PORT_REMOTE, 40000, 3), &p) == MNL_CB_OK &&
+	      p.n == 2 && p.v[0].side == TCPWATCH_PORT_LOCAL && p.v[0].port == 8080 &&
+	      p.v[0].count == 99000 && p.v[1].side == TCPWATCH_PORT_REMOTE &&
+	      p.v[1].port == 40000 && p.sockets == 100000, "parse ports: one port per message");
+	CHECK(tw_ports_cb(port_msg(buf, 2, 1, 1), &p) == MNL_CB_ERROR && p.n == 2,
+	      "parse ports: an unknown side refused");
+	nlh = msg_start(buf, TCPWATCH_CMD_GET_PORTS);
+	mnl_attr_nest_end(nlh, mnl_attr_nest_start(nlh, TCPWATCH_A_PORT));
+	CHECK(tw_ports_cb(nlh, &p) == MNL_CB_ERROR && p.n == 2,
+	      "parse ports: a port without number or count refused");
+	tw_ports_free(&p);
+	CHECK(p.v == NULL && p.n == 0 && p.sockets == 0, "parse ports: freed");
+}
+
 void test_parse(void)
 {
 	test_event();
@@ -491,4 +528,5 @@ void test_parse(void)
 	test_status();
 	test_cpus();
 	test_socket();
+	test_ports();
 }

@@ -314,3 +314,68 @@ tw_purged_is() {
 	echo "#   $output" >&3
 	lc_invariants
 }
+
+# ss_tw_top NS local|remote N [ADDR]: "port count" of the N ports holding the
+# most timewait sockets (either substate) in NS, by ss, most first, then by
+# port; with ADDR, only sockets with ADDR at either end.
+ss_tw_top() {
+	ip netns exec "$1" ss -Htan state time-wait state fin-wait-2 |
+		awk -v side="$2" -v addr="${4:-}" '
+			$1 == "FIN-WAIT-2" || $1 == "TIME-WAIT" { $1 = "" ; $0 = $0 }
+			{ l = $3; p = $4 }
+			addr != "" && index(l, addr ":") != 1 && index(p, addr ":") != 1 { next }
+			{ a = side == "local" ? l : p; sub(/.*:/, "", a); n[a]++ }
+			END { for (k in n) print k, n[k] }' |
+		sort -k2,2nr -k1,1n | head -n "$3"
+}
+
+# tw_top JSON local|remote: "port count" of tcpwatch timewait --json's list.
+tw_top() {
+	jq -r --arg k "$2_ports" '.[$k][] | "\(.port) \(.count)"' "$1"
+}
+
+@test "timewait port lists: the module's per-port counts equal ss's, local and remote, with --top, --addr and --port" {
+	local dir ns inum i side
+	dir=$(tw_tmp)
+	ns=tw-ports
+	lc_netns "$ns"
+	inum=$(stat -L -c %i "/run/netns/$ns")
+	# clients close first: 40 timewait sockets with remote port 7321, 25
+	# with 7322 (at 127.0.0.2); the server closes first: 15 with local 7323
+	ip netns exec "$ns" sockdrv churn 127.0.0.1 7321 40 >/dev/null || fail "churn to 7321 failed"
+	ip netns exec "$ns" sockdrv churn 127.0.0.2 7322 25 >/dev/null || fail "churn to 7322 failed"
+	bg_start srv ip netns exec "$ns" sockdrv serve 127.0.0.1 7323 --count 15 --close-first
+	wait_for_line "$(bg_out srv)" '^listening'
+	for i in $(seq 15); do
+		ip netns exec "$ns" sockdrv connect 127.0.0.1 7323 --wait-eof >/dev/null ||
+			fail "connection $i to 7323 failed"
+	done
+	bg_wait srv 20
+	wait_for "80 timewait sockets in $ns" 10 tw_in_netns_is "$ns" 80
+
+	tcpwatch timewait --json --interval 10ms --netns "$inum" --top 3 >"$dir/tw.json" ||
+		fail "tcpwatch timewait failed"
+	show tcpwatch timewait --interval 10ms --netns "$inum" --top 3
+	for side in local remote; do
+		[ "$(tw_top "$dir/tw.json" $side)" = "$(ss_tw_top "$ns" $side 3)" ] ||
+			fail "$side ports: tcpwatch '$(tw_top "$dir/tw.json" $side | xargs)', ss '$(ss_tw_top "$ns" $side 3 | xargs)'"
+	done
+	[ "$(jq .ports_counted "$dir/tw.json")" = 80 ] ||
+		fail "ports_counted is $(jq .ports_counted "$dir/tw.json"), not the 80 timewait sockets"
+	[ "$(tw_top "$dir/tw.json" remote | head -n 1)" = "7321 40" ] ||
+		fail "remote port 7321 (40 sockets) does not come first: $(tw_top "$dir/tw.json" remote | xargs)"
+
+	tcpwatch timewait --json --interval 10ms --netns "$inum" --addr 127.0.0.2 >"$dir/tw-addr.json" ||
+		fail "tcpwatch timewait --addr failed"
+	[ "$(tw_top "$dir/tw-addr.json" remote)" = "$(ss_tw_top "$ns" remote 10 127.0.0.2)" ] ||
+		fail "--addr 127.0.0.2: tcpwatch '$(tw_top "$dir/tw-addr.json" remote | xargs)', ss '$(ss_tw_top "$ns" remote 10 127.0.0.2 | xargs)'"
+	[ "$(jq .ports_counted "$dir/tw-addr.json")" = 25 ] ||
+		fail "--addr 127.0.0.2 counts $(jq .ports_counted "$dir/tw-addr.json") sockets, not 25"
+
+	tcpwatch timewait --json --interval 10ms --netns "$inum" --port 7323 >"$dir/tw-port.json" ||
+		fail "tcpwatch timewait --port failed"
+	[ "$(tw_top "$dir/tw-port.json" local | head -n 1)" = "7323 15" ] &&
+		[ "$(jq .ports_counted "$dir/tw-port.json")" = 15 ] ||
+		fail "--port 7323: $(jq -c . "$dir/tw-port.json")"
+	lc_invariants
+}

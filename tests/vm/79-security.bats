@@ -364,12 +364,14 @@ kaddr_scan() {
 	soft refused NOBODY sockets leaks --json --older-than 0
 	soft refused NOBODY events events --json
 	soft refused NOBODY status status --json
+	soft refused NOBODY ports timewait --json --interval 100ms
 
 	local who
 	for who in INIT NETADMIN; do
 		soft nl_allowed "$who" sockets
 		soft nl_allowed "$who" events
 		soft nl_allowed "$who" status
+		soft nl_allowed "$who" ports
 		soft allowed "$who" "leaks-$who.json" leaks --json --older-than 0
 		soft sees_ports "leaks as $who" "$(tw_tmp)/leaks-$who.json" 7921
 		soft allowed "$who" "events-$who.json" events --json
@@ -654,7 +656,7 @@ reuse_inode() {
 	cat /proc/tcpwatch/summary >"$dir/proc.txt"
 	"${NOBODY[@]}" cat /proc/tcpwatch/summary >"$dir/proc-nobody.txt"
 	ip netns exec nsk cat /proc/tcpwatch/summary >"$dir/proc-nsk.txt"
-	for f in summary status listeners sockets events; do
+	for f in summary status listeners sockets events ports; do
 		nlpriv get "$f" >"$dir/nlpriv-$f.txt" 2>&1 || soft fail "nlpriv get $f: $(grep -v '^kaddr' "$dir/nlpriv-$f.txt" | head -n 3), $(grep -c '^kaddr' "$dir/nlpriv-$f.txt") kernel-address-like attribute values"
 	done
 	say "netlink attributes scanned: $(cat "$dir"/nlpriv-*.txt | grep '^ok' | tr '\n' ' ')"

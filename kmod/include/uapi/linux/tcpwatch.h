@@ -75,6 +75,7 @@ enum tcpwatch_cmd {
 	TCPWATCH_CMD_GET_SOCKETS,	/* dumpit, admin: tracked sockets */
 	TCPWATCH_CMD_EVENT,		/* multicast; dumpit, admin: the rings */
 	TCPWATCH_CMD_GET_CPUS,		/* dumpit, admin: one message per CPU */
+	TCPWATCH_CMD_GET_PORTS,		/* dumpit, admin: sockets per port */
 	__TCPWATCH_CMD_MAX
 };
 
@@ -129,10 +130,32 @@ enum tcpwatch_attr {
 	TCPWATCH_A_SOCK_STATES,		/* u32: GET_SOCKETS request: bit n = state n only */
 	TCPWATCH_A_SOCK_MIN_AGE,	/* u64: GET_SOCKETS request: in its state >= ns */
 	TCPWATCH_A_SOCK_PORT,		/* u16: GET_SOCKETS request: local or remote port */
+	TCPWATCH_A_SOCK_KINDS,		/* u32: GET_PORTS request: bit n = sk kind n only */
+	TCPWATCH_A_SOCK_ADDR,		/* binary, 4 or 16: GET_PORTS request: local or remote */
+	TCPWATCH_A_PORTS_TOP,		/* u32: GET_PORTS request: at most this many per side */
+	TCPWATCH_A_PORTS_SOCKETS,	/* u64: GET_PORTS reply, first message: sockets counted */
+	TCPWATCH_A_PORT,		/* nest: TCPWATCH_A_PORT_* (GET_PORTS) */
 	__TCPWATCH_A_MAX
 };
 
 #define TCPWATCH_A_MAX (__TCPWATCH_A_MAX - 1)
+
+/* Inside TCPWATCH_A_PORT: how many sockets one port holds, on one side. */
+enum tcpwatch_port_side {
+	TCPWATCH_PORT_LOCAL = 0,
+	TCPWATCH_PORT_REMOTE,
+};
+
+enum tcpwatch_attr_port {
+	TCPWATCH_A_PORT_UNSPEC = 0,
+	TCPWATCH_A_PORT_PAD,
+	TCPWATCH_A_PORT_SIDE,		/* u8: enum tcpwatch_port_side */
+	TCPWATCH_A_PORT_NUM,		/* u16 */
+	TCPWATCH_A_PORT_COUNT,		/* u64: sockets */
+	__TCPWATCH_A_PORT_MAX
+};
+
+#define TCPWATCH_A_PORT_MAX (__TCPWATCH_A_PORT_MAX - 1)
 
 /* Inside TCPWATCH_A_TRANSITION. */
 enum tcpwatch_attr_tr {
