@@ -46,7 +46,7 @@ CHECK_LANES := $(if $(filter all,$(CHECK_FLAVOUR)),--rt-tests "$(CHECK_RT_TESTS)
 
 check:
 	$(MAKE) deps FLAVOUR=$(CHECK_FLAVOUR)
-	env $(CHECK_ENV) scripts/run-checks.sh --flavour $(CHECK_FLAVOUR) $(CHECK_LANES)
+	env $(CHECK_ENV) scripts/run-checks.sh --demo --flavour $(CHECK_FLAVOUR) $(CHECK_LANES)
 
 check-all:
 	$(MAKE) deps FLAVOUR=all
@@ -59,7 +59,10 @@ check-all:
 check-debug: deps
 	scripts/check-debug.sh $(if $(DEBUG_KCSAN),--kcsan) $(DEBUG_TESTS)
 
+# The VM runs what userspace/ and tests/ build (vm-run.sh builds only the
+# module, for the kernel it boots).
 demo: deps
+	$(MAKE) userspace tests
 	scripts/demo.sh --flavour $(FLAVOUR)
 
 # make bench: every arm (no tracing, the floor, tcpwatch with and without

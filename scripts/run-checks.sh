@@ -13,17 +13,20 @@
 #
 # usage: run-checks.sh [--flavour generic|rt|all] [--rt-tests "FILE..."]
 #                      [--debug "FILE..."|all [--debug-full]] [--no-vm]
-#                      [--no-unit] [--lane-env "VAR=VALUE..."] [TEST.bats...]
+#                      [--no-unit] [--lane-env "VAR=VALUE..."] [--demo]
+#                      [TEST.bats...]
 #   --rt-tests: the PREEMPT_RT kernel runs only these files (default: all)
 #   --lane-env: size knobs for the PREEMPT_RT and debug kernels' runs
 #   --debug: the debug lane on these files, or on all of them
 #   --debug-full: that with the planted-bug proof and the KCSAN kernel too
+#   --demo: first of all, `make demo` as a newcomer runs it (from a fresh
+#           clone it builds what the VM needs itself), one test
 set -euo pipefail
 
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-flavours=(generic) unit=1 vm=1 rt_tests='' debug_tests='' debug_args=(--no-selftest)
+flavours=(generic) unit=1 vm=1 demo=0 rt_tests='' debug_tests='' debug_args=(--no-selftest)
 lane_env=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -41,7 +44,8 @@ while [ $# -gt 0 ]; do
 	--lane-env) read -ra lane_env <<<"$2"; shift 2 ;;
 	--no-vm) vm=0; shift ;;
 	--no-unit) unit=0; shift ;;
-	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--demo) demo=1; shift ;;
+	-h|--help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) break ;;
@@ -87,6 +91,18 @@ if [ $vm = 1 ] && [ -n "$debug_tests" ]; then
 fi
 
 TCPWATCH_TIMINGS=$out/timings.txt
+
+# the README's first command, before anything else builds userspace/
+if [ $vm = 1 ] && [ $demo = 1 ]; then
+	echo "== make demo (log: ${out#"$TCPWATCH_ROOT"/}/demo.log)"
+	if timed "make demo" make -C "$TCPWATCH_ROOT" --no-print-directory demo >"$out/demo.log" 2>&1 &&
+		grep -q '^demo: done' "$out/demo.log"; then
+		echo "ok 1 make demo" >"$out/demo.tap"
+	else
+		tail -n 30 "$out/demo.log"
+		step_failed "make demo (the last lines of build/checks/demo.log above)" demo.tap
+	fi
+fi
 
 # unit tests on the host
 if [ $unit = 1 ]; then
