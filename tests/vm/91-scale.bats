@@ -90,6 +90,29 @@ check_counts() {
 		fail "$1: /proc/tcpwatch/summary says $ptw TIME_WAIT, sockstat $tw_before before and $tw_after after"
 }
 
+# check_ports NAME PORT: tcpwatch timewait's busiest remote port is PORT, the
+# churn's listeners, with every timewait socket of the namespace on it:
+# between sockstat's count before and after (the module counts them itself:
+# GET_PORTS, no dump of 100 000 sockets).
+check_ports() {
+	local d=$BATS_FILE_TMPDIR tw_before tw_after top count counted
+
+	tw_before=$(ns_tw)
+	in_ns tcpwatch timewait --json --interval 10ms --top 3 >"$d/$1.timewait" ||
+		fail "tcpwatch timewait --json failed"
+	tw_after=$(ns_tw)
+	top=$(jq '.remote_ports[0].port' "$d/$1.timewait")
+	count=$(jq '.remote_ports[0].count' "$d/$1.timewait")
+	counted=$(jq '.ports_counted' "$d/$1.timewait")
+	log "$1: timewait remote ports $(jq -c .remote_ports "$d/$1.timewait"), counted $counted," \
+		"sockstat $tw_before .. $tw_after"
+	[ "$top" = "$2" ] || fail "$1: the busiest remote port is $top, not the churn's $2"
+	[ "$count" -le "$tw_before" ] && [ "$count" -ge "$tw_after" ] ||
+		fail "$1: $count timewait sockets on remote port $2, sockstat $tw_before before and $tw_after after"
+	[ "$counted" -le "$tw_before" ] && [ "$counted" -ge "$tw_after" ] ||
+		fail "$1: the port lists count $counted sockets, sockstat $tw_before before and $tw_after after"
+}
+
 # make_load PORT: HELD pairs held open, then TIMEWAIT connections churned
 # to PORT.
 make_load() {
@@ -145,6 +168,7 @@ teardown() {
 		fail "the walk seeded $(jq .seeded_untracked "$BATS_FILE_TMPDIR/over.status") sockets without an entry"
 	grep -q "tcpwatch: loaded .* sockets seeded in [0-9]* ms" <(dmesg) ||
 		fail "the kernel log does not say how long seeding took: $(dmesg | grep 'tcpwatch: loaded')"
+	check_ports over "$CHURN_PORT"
 	unload_module
 }
 
@@ -169,6 +193,7 @@ teardown() {
 	load_module
 	make_load "$((CHURN_PORT + 1))"
 	check_counts first
+	check_ports first "$((CHURN_PORT + 1))"
 	[ "$(jq .tracked.used "$BATS_FILE_TMPDIR/first.status")" -ge $((2 * HELD)) ] ||
 		fail "only $(jq .tracked.used "$BATS_FILE_TMPDIR/first.status") sockets tracked"
 	unload_module
