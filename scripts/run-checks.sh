@@ -11,9 +11,11 @@
 # WARNING, lockdep, KASAN, stall, timeout, panic: vm-test.sh counts those as
 # failed tests).
 #
-# usage: run-checks.sh [--flavour generic|rt|all] [--rt-tests "FILE..."]
+# usage: run-checks.sh [--kernel 6.1|6.12] [--flavour generic|rt|all] [--rt-tests "FILE..."]
 #                      [--debug "FILE..."|all [--debug-full]] [--no-vm]
 #                      [--no-unit] [--lane-env "VAR=VALUE..."] [TEST.bats...]
+#   --kernel: the kernel series of the generic and PREEMPT_RT runs (default
+#     6.1, or $KERNEL; the debug kernels are built from 6.1's source)
 #   --rt-tests: the PREEMPT_RT kernel runs only these files (default: all)
 #   --lane-env: size knobs for the PREEMPT_RT and debug kernels' runs
 #   --debug: the debug lane on these files, or on all of them
@@ -35,20 +37,25 @@ while [ $# -gt 0 ]; do
 		*) die "unknown flavour '$f' (generic, rt or all)" ;;
 		esac
 		;;
+	--kernel) set_kernel "$2"; shift 2 ;;
+	--kernel=*) set_kernel "${1#*=}"; shift ;;
 	--rt-tests) rt_tests=$2; shift 2 ;;
 	--debug) debug_tests=$2; shift 2 ;;
 	--debug-full) debug_args=(--kcsan); shift ;;
 	--lane-env) read -ra lane_env <<<"$2"; shift 2 ;;
 	--no-vm) vm=0; shift ;;
 	--no-unit) unit=0; shift ;;
-	-h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) break ;;
 	esac
 done
 
+# 6.1's results where they always were; another series' beside them.
 out=$TCPWATCH_BUILD/checks
+[ "$TCPWATCH_KERNEL" = 6.1 ] || out=$TCPWATCH_BUILD/checks-$TCPWATCH_KERNEL
+echo "== kernel series $TCPWATCH_KERNEL"
 rm -rf "$out"
 mkdir -p "$out"
 status=0
