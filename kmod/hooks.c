@@ -36,6 +36,13 @@ static struct tracepoint *set_state_tp;
  */
 static DEFINE_STATIC_KEY_FALSE(tw_hooks_live);
 
+/*
+ * Times each handler ran (on TCP sockets, while live), for status: so a
+ * test can tell that every probe fires on the running kernel, where a
+ * probe on a moved or inlined path would attach and stay silent.
+ */
+static DEFINE_PER_CPU(u64, tw_set_state_hits);
+
 static void tw_probe_set_state(void *data, const struct sock *sk,
 			       int oldstate, int newstate)
 {
@@ -43,6 +50,7 @@ static void tw_probe_set_state(void *data, const struct sock *sk,
 		return;
 	/* The tracepoint hands out a const socket; cookies are generated in it. */
 	if (sk->sk_protocol == IPPROTO_TCP) {
+		this_cpu_inc(tw_set_state_hits);
 		tw_stage_begin(TW_STAGE_SET_STATE);
 		tw_observe_full((struct sock *)sk, oldstate, newstate);
 		tw_stage_end(TW_STAGE_SET_STATE);
@@ -115,6 +123,8 @@ static struct tw_kprobe tw_kprobes[] = {
 	TW_KPROBE_OPTIONAL("mptcp_sock_graft", tw_kp_sock_graft, "MPTCP " TW_LOSES_GRAFT),
 };
 
+static DEFINE_PER_CPU(u64 [ARRAY_SIZE(tw_kprobes)], tw_kprobe_hits);
+
 /*
  * Test only: the kprobe meant for this function goes to a symbol no kernel
  * has, as on a kernel without the function, to test what status says then.
@@ -166,6 +176,7 @@ static int tw_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
 
 	if (!static_branch_likely(&tw_hooks_live))
 		return 0;
+	this_cpu_inc(tw_kprobe_hits[p - tw_kprobes]);
 	tw_stage_begin(TW_STAGE_KPROBE);
 	ret = p->pre(kp, regs);
 	tw_stage_end(TW_STAGE_KPROBE);
@@ -310,8 +321,25 @@ void tw_hooks_exit(void)
 	set_state_tp = NULL;
 }
 
+/* Probe @i's hits, summed over CPUs: 0 is the tracepoint, 1 + k kprobe k. */
+static u64 tw_probe_hits(unsigned int i)
+{
+	unsigned int cpu;
+	u64 sum = 0;
+
+	for_each_possible_cpu(cpu) {
+		if (i)
+			sum += READ_ONCE(per_cpu(tw_kprobe_hits, cpu)[i - 1]);
+		else
+			sum += READ_ONCE(per_cpu(tw_set_state_hits, cpu));
+	}
+	return sum;
+}
+
 bool tw_hook_info(unsigned int i, struct tw_hook_info *info)
 {
+	if (i <= ARRAY_SIZE(tw_kprobes))
+		info->hits = tw_probe_hits(i);
 	if (i == 0) {
 		info->name = "sock:" TW_CORE_TRACEPOINT;
 		info->loses = "every state change of full sockets";
