@@ -20,7 +20,7 @@
 #endif
 
 #define TW_KERNEL_SINCE(major, minor) \
-	(LINUX_VERSION_CODE >= KERNEL_VERSION(major, minor, 0))
+	(KERNEL_VERSION(major, minor, 0) <= LINUX_VERSION_CODE)
 
 /*
  * The states a socket's sk_state can hold. 6.6 added TCP_BOUND_INACTIVE
