@@ -6,6 +6,12 @@
 
 PREFIX ?= /usr/local
 FLAVOUR ?= generic
+# The kernel series: KERNEL=6.1 (Debian 12's own) or KERNEL=6.12, with
+# FLAVOUR=generic|rt. `make` builds the module for the running kernel when
+# its headers exist, otherwise for the newest 6.1 (kmod/Makefile), and says
+# which; check, demo, bench and deps work on 6.1 unless KERNEL names 6.12.
+# A newer series installed is never picked without being named.
+KERNEL_SERIES := $(or $(KERNEL),6.1)
 # make check runs the VM suite on both of Debian's kernels, generic and
 # PREEMPT_RT, unless FLAVOUR names one.
 CHECK_FLAVOUR := $(if $(filter command line environment,$(origin FLAVOUR)),$(FLAVOUR),all)
@@ -13,7 +19,7 @@ CHECK_FLAVOUR := $(if $(filter command line environment,$(origin FLAVOUR)),$(FLA
 all: module userspace tests
 
 deps:
-	@WITH_RT=$(if $(filter rt all,$(FLAVOUR)),1,0) scripts/install-deps.sh
+	@KERNEL="$(KERNEL_SERIES)" WITH_RT=$(if $(filter rt all,$(FLAVOUR)),1,0) scripts/install-deps.sh
 
 module:
 	$(MAKE) -C kmod
@@ -27,11 +33,13 @@ userspace:
 tests:
 	$(MAKE) -C tests
 
-# make check (what CI runs, under its hour on a 2-core machine): the unit
-# tests, the whole VM suite on the generic kernel, the files below on the
-# PREEMPT_RT and debug kernels. make check-all: every file on every kernel,
-# the KCSAN kernel and the planted-bug proof too. The choice of files and
-# its timings: tests/vm/README.md.
+# make check (what CI runs, under its hour on a 2-core machine): make demo,
+# the unit tests, the whole VM suite on 6.1 and on 6.12 generic (two VMs
+# side by side), the files below on both PREEMPT_RT kernels and on the
+# debug kernel. KERNEL=6.1 or 6.12 checks that series alone. make
+# check-all: every file on every kernel, the KCSAN kernel and the
+# planted-bug proof too. The choice of files and its timings:
+# tests/vm/README.md.
 CHECK_RT_TESTS ?= 10-smoke 20-lifecycle 40-churn 60-reload 70-overflow 80-request-ends
 CHECK_DEBUG_TESTS ?= 10-smoke 40-churn 50-consumers 60-reload 70-overflow \
 	77-netlink-netns 87-fuzz
@@ -43,27 +51,39 @@ CHECK_ENV ?= RELOAD_FULL_ITERATIONS=0
 CHECK_LANE_ENV ?= RELOAD_ITERATIONS=5 RELOAD_FULL_ITERATIONS=0 FUZZ_MESSAGES=25000
 CHECK_LANES := $(if $(filter all,$(CHECK_FLAVOUR)),--rt-tests "$(CHECK_RT_TESTS)" \
 	--debug "$(CHECK_DEBUG_TESTS)" --lane-env "$(CHECK_LANE_ENV)")
+# 6.12 has no debug lane of its own (the debug kernels are 6.1's).
+CHECK_LANES_612 := $(if $(filter all,$(CHECK_FLAVOUR)),--rt-tests "$(CHECK_RT_TESTS)" \
+	--lane-env "$(CHECK_LANE_ENV)")
+
+CHECK_KERNELS := $(or $(KERNEL),6.1 6.12)
 
 check:
-	$(MAKE) deps FLAVOUR=$(CHECK_FLAVOUR)
-	env $(CHECK_ENV) scripts/run-checks.sh --demo --flavour $(CHECK_FLAVOUR) $(CHECK_LANES)
+	$(MAKE) deps FLAVOUR=$(CHECK_FLAVOUR) KERNEL="$(CHECK_KERNELS)"
+	env $(CHECK_ENV) scripts/run-checks.sh --demo --kernel $(KERNEL_SERIES) \
+		$(if $(KERNEL),,--beside 6.12) --flavour $(CHECK_FLAVOUR) \
+		$(if $(filter 6.1,$(KERNEL_SERIES)),$(CHECK_LANES),$(CHECK_LANES_612))
 
+# Every lane: 6.1 and 6.12, generic and PREEMPT_RT, every file, then 6.1's
+# debug kernels (built from linux-source-6.1). Results of 6.12's lanes go
+# to build/checks-6.12/.
 check-all:
-	$(MAKE) deps FLAVOUR=all
-	scripts/run-checks.sh --flavour all --debug all --debug-full
+	$(MAKE) deps FLAVOUR=all KERNEL="6.1 6.12"
+	scripts/run-checks.sh --kernel 6.12 --flavour all; s612=$$?; \
+	scripts/run-checks.sh --kernel 6.1 --flavour all --debug all --debug-full && [ $$s612 -eq 0 ]
 
 # The debug-kernel lane (opt-in): a KASAN+lockdep+kmemleak kernel built from
 # Debian's linux-source-6.1 (cached under build/debug-kernel/), the planted-
 # bug proof, then the VM suite on it. DEBUG_TESTS="40-churn 60-reload" names
 # a subset; DEBUG_KCSAN=1 adds the KCSAN kernel.
-check-debug: deps
+check-debug:
+	$(MAKE) deps KERNEL=6.1
 	scripts/check-debug.sh $(if $(DEBUG_KCSAN),--kcsan) $(DEBUG_TESTS)
 
 # The VM runs what userspace/ and tests/ build (vm-run.sh builds only the
 # module, for the kernel it boots).
 demo: deps
 	$(MAKE) userspace tests
-	scripts/demo.sh --flavour $(FLAVOUR)
+	scripts/demo.sh --kernel $(KERNEL_SERIES) --flavour $(FLAVOUR)
 
 # make bench: every arm (no tracing, the floor, tcpwatch with and without
 # tcpwatchd, bpftrace) on every workload in one VM boot, results in
@@ -71,9 +91,9 @@ demo: deps
 # Then tcpwatch at scale (loaded over 10 000 and 100 000 sockets) in a boot
 # of its own: build/bench-scale.{txt,json}; BENCH_SCALE_ARGS='--sizes "0 1000"'.
 bench:
-	@WITH_RT=$(if $(filter rt,$(FLAVOUR)),1,0) WITH_BPFTRACE=1 scripts/install-deps.sh
-	scripts/bench.sh --flavour $(FLAVOUR) $(BENCH_ARGS)
-	scripts/bench.sh --flavour $(FLAVOUR) --scale $(BENCH_SCALE_ARGS)
+	@KERNEL="$(KERNEL_SERIES)" WITH_RT=$(if $(filter rt,$(FLAVOUR)),1,0) WITH_BPFTRACE=1 scripts/install-deps.sh
+	scripts/bench.sh --kernel $(KERNEL_SERIES) --flavour $(FLAVOUR) $(BENCH_ARGS)
+	scripts/bench.sh --kernel $(KERNEL_SERIES) --flavour $(FLAVOUR) --scale $(BENCH_SCALE_ARGS)
 
 style:
 	$(MAKE) -C kmod style

@@ -56,7 +56,7 @@ static noinline void tw_bench_rb(struct trace_buffer *rb)
 
 	if (ev) {
 		memset(ring_buffer_event_data(ev), 0, sizeof(struct tw_record));
-		ring_buffer_unlock_commit(rb, ev);
+		tw_ring_buffer_unlock_commit(rb, ev);
 	}
 }
 

@@ -36,6 +36,13 @@ static struct tracepoint *set_state_tp;
  */
 static DEFINE_STATIC_KEY_FALSE(tw_hooks_live);
 
+/*
+ * Times each handler ran (on TCP sockets, while live), for status: so a
+ * test can tell that every probe fires on the running kernel, where a
+ * probe on a moved or inlined path would attach and stay silent.
+ */
+static DEFINE_PER_CPU(u64, tw_set_state_hits);
+
 static void tw_probe_set_state(void *data, const struct sock *sk,
 			       int oldstate, int newstate)
 {
@@ -43,6 +50,7 @@ static void tw_probe_set_state(void *data, const struct sock *sk,
 		return;
 	/* The tracepoint hands out a const socket; cookies are generated in it. */
 	if (sk->sk_protocol == IPPROTO_TCP) {
+		this_cpu_inc(tw_set_state_hits);
 		tw_stage_begin(TW_STAGE_SET_STATE);
 		tw_observe_full((struct sock *)sk, oldstate, newstate);
 		tw_stage_end(TW_STAGE_SET_STATE);
@@ -88,8 +96,7 @@ static struct tw_kprobe tw_kprobes[] = {
 	TW_KPROBE("tcp_rtx_synack", tw_kp_rtx_syn_ack, "per-listener SYN-ACK retransmits"),
 	TW_KPROBE("tcp_v4_reqsk_destructor", tw_kp_reqsk_destructor, "IPv4 " TW_LOSES_REQ_FREE),
 	TW_KPROBE("tcp_v6_reqsk_destructor", tw_kp_reqsk_destructor, "IPv6 " TW_LOSES_REQ_FREE),
-	TW_KPROBE("inet_twsk_hashdance", tw_kp_twsk_hashdance,
-		  "timewait sockets: their births, dwell and owner"),
+	TW_KPROBES_SERIES,	/* compat.h: the ones that differ by kernel series */
 	TW_KPROBE("__inet_twsk_schedule", tw_kp_twsk_schedule,
 		  "timewait sockets' FIN_WAIT2 -> TIME_WAIT"),
 	TW_KPROBE("tw_timer_handler", tw_kp_tw_timer_handler,
@@ -116,29 +123,7 @@ static struct tw_kprobe tw_kprobes[] = {
 	TW_KPROBE_OPTIONAL("mptcp_sock_graft", tw_kp_sock_graft, "MPTCP " TW_LOSES_GRAFT),
 };
 
-/*
- * Kprobes go on the first instruction after the function's 5-byte fentry
- * NOP, where the arguments are still in their registers: there they are
- * int3 (later jump-optimized) probes of their own, not ftrace-based ones.
- * Arming an ftrace-based probe under traffic sent a CPU to address 0 in
- * the VM (a CPU taking ftrace's temporary int3 as the kprobe's), and so did
- * kretprobes, whose return trampoline we therefore do without: nothing
- * here needs a function's return (Documentation/design.md).
- */
-#define TW_KPROBE_OFFSET	MCOUNT_INSN_SIZE
-
-static int tw_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
-{
-	struct tw_kprobe *p = container_of(kp, struct tw_kprobe, kp);
-	int ret;
-
-	if (!static_branch_likely(&tw_hooks_live))
-		return 0;
-	tw_stage_begin(TW_STAGE_KPROBE);
-	ret = p->pre(kp, regs);
-	tw_stage_end(TW_STAGE_KPROBE);
-	return ret;
-}
+static DEFINE_PER_CPU(u64 [ARRAY_SIZE(tw_kprobes)], tw_kprobe_hits);
 
 /*
  * Test only: the kprobe meant for this function goes to a symbol no kernel
@@ -151,14 +136,97 @@ MODULE_PARM_DESC(test_missing_probe,
 
 #define TW_NO_SUCH_SYMBOL	"tcpwatch_test_no_such_symbol"
 
-static int tw_kprobe_attach(struct tw_kprobe *p)
+/*
+ * Kprobes go on the first instruction after the function's fentry call,
+ * where the arguments are still in their registers: there they are int3
+ * (later jump-optimized) probes of their own, not ftrace-based ones.
+ * Arming an ftrace-based probe under traffic sent a CPU to address 0 in
+ * the VM (a CPU taking ftrace's temporary int3 as the kprobe's), and so did
+ * kretprobes, whose return trampoline we therefore do without: nothing
+ * here needs a function's return (Documentation/design.md).
+ *
+ * Where that call is, the kernel knows, not a constant: on 6.1 it is at +0;
+ * with IBT (6.12) a function that may be called indirectly begins with a
+ * 4-byte endbr64 and the call follows, so +5 is inside it (register_kprobe()
+ * says -EILSEQ); a notrace function has no call at all. A disabled probe at
+ * offset 0 is placed by the kernel's own rules (arch_adjust_kprobe_addr()
+ * steps over an endbr) and flagged KPROBE_FLAG_FTRACE when it sits on the
+ * fentry call; it is never armed. The real probe goes just after that call.
+ */
+static int tw_kprobe_locate(struct tw_kprobe *p)
 {
 	p->kp.symbol_name = p->symbol;
 	if (test_missing_probe && !strcmp(p->symbol, test_missing_probe))
 		p->kp.symbol_name = TW_NO_SUCH_SYMBOL;
-	p->kp.pre_handler = tw_kprobe_pre;
-	p->kp.offset = TW_KPROBE_OFFSET;
+	p->kp.flags = KPROBE_FLAG_DISABLED;
 	return register_kprobe(&p->kp);
+}
+
+static kprobe_opcode_t *tw_kprobe_site(const struct kprobe *locator)
+{
+	if (locator->flags & KPROBE_FLAG_FTRACE)
+		return (void *)locator->addr + MCOUNT_INSN_SIZE;
+	return locator->addr;
+}
+
+static int tw_kprobe_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct tw_kprobe *p = container_of(kp, struct tw_kprobe, kp);
+	int ret;
+
+	if (!static_branch_likely(&tw_hooks_live))
+		return 0;
+	this_cpu_inc(tw_kprobe_hits[p - tw_kprobes]);
+	tw_stage_begin(TW_STAGE_KPROBE);
+	ret = p->pre(kp, regs);
+	tw_stage_end(TW_STAGE_KPROBE);
+	return ret;
+}
+
+static int tw_kprobe_attach(struct tw_kprobe *p, kprobe_opcode_t *site)
+{
+	memset(&p->kp, 0, sizeof(p->kp));
+	p->kp.addr = site;
+	p->kp.pre_handler = tw_kprobe_pre;
+	return register_kprobe(&p->kp);
+}
+
+static void tw_kprobe_failed(const struct tw_kprobe *p, int err)
+{
+	if (err == -ENOENT && p->optional)
+		pr_debug("no %s in this kernel\n", p->symbol);
+	else
+		pr_warn("cannot probe %s (%d): missing %s\n", p->symbol, err, p->loses);
+}
+
+/* Locators go all at once: one RCU grace period instead of one per probe. */
+static void tw_kprobes_attach(void)
+{
+	struct kprobe *locators[ARRAY_SIZE(tw_kprobes)];
+	kprobe_opcode_t *sites[ARRAY_SIZE(tw_kprobes)];
+	unsigned int i, n = 0;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(tw_kprobes); i++) {
+		sites[i] = NULL;
+		err = tw_kprobe_locate(&tw_kprobes[i]);
+		if (err) {
+			tw_kprobe_failed(&tw_kprobes[i], err);
+			continue;
+		}
+		sites[i] = tw_kprobe_site(&tw_kprobes[i].kp);
+		locators[n++] = &tw_kprobes[i].kp;
+	}
+	if (n)
+		unregister_kprobes(locators, n);
+	for (i = 0; i < ARRAY_SIZE(tw_kprobes); i++) {
+		if (!sites[i])
+			continue;
+		err = tw_kprobe_attach(&tw_kprobes[i], sites[i]);
+		tw_kprobes[i].attached = !err;
+		if (err)
+			tw_kprobe_failed(&tw_kprobes[i], err);
+	}
 }
 
 /* All at once: one RCU grace period instead of one per probe. */
@@ -210,7 +278,6 @@ static u64 tw_kprobe_missed(const struct tw_kprobe *p)
 
 int tw_hooks_init(void)
 {
-	unsigned int i;
 	int err;
 
 	if (test_missing_probe && !tw_kprobe_named(test_missing_probe)) {
@@ -223,15 +290,8 @@ int tw_hooks_init(void)
 		pr_err("tracepoint sock:%s not found\n", TW_CORE_TRACEPOINT);
 		return -ENOENT;
 	}
-	for (i = 0; tw_lifecycle && i < ARRAY_SIZE(tw_kprobes); i++) {
-		err = tw_kprobe_attach(&tw_kprobes[i]);
-		tw_kprobes[i].attached = !err;
-		if (err == -ENOENT && tw_kprobes[i].optional)
-			pr_debug("no %s in this kernel\n", tw_kprobes[i].symbol);
-		else if (err)
-			pr_warn("cannot probe %s (%d): missing %s\n",
-				tw_kprobes[i].symbol, err, tw_kprobes[i].loses);
-	}
+	if (tw_lifecycle)
+		tw_kprobes_attach();
 	tw_requests_reaped = tw_kprobe_attached(tw_kp_reqsk_destructor);
 	err = tracepoint_probe_register(set_state_tp, tw_probe_set_state, NULL);
 	if (err) {
@@ -261,8 +321,25 @@ void tw_hooks_exit(void)
 	set_state_tp = NULL;
 }
 
+/* Probe @i's hits, summed over CPUs: 0 is the tracepoint, 1 + k kprobe k. */
+static u64 tw_probe_hits(unsigned int i)
+{
+	unsigned int cpu;
+	u64 sum = 0;
+
+	for_each_possible_cpu(cpu) {
+		if (i)
+			sum += READ_ONCE(per_cpu(tw_kprobe_hits, cpu)[i - 1]);
+		else
+			sum += READ_ONCE(per_cpu(tw_set_state_hits, cpu));
+	}
+	return sum;
+}
+
 bool tw_hook_info(unsigned int i, struct tw_hook_info *info)
 {
+	if (i <= ARRAY_SIZE(tw_kprobes))
+		info->hits = tw_probe_hits(i);
 	if (i == 0) {
 		info->name = "sock:" TW_CORE_TRACEPOINT;
 		info->loses = "every state change of full sockets";

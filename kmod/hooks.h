@@ -17,6 +17,7 @@ struct tw_hook_info {
 	const char *loses;	/* what is missing while it is not attached */
 	bool attached;
 	u64 missed;		/* kprobe nmissed */
+	u64 hits;		/* times its handler ran (while live) */
 };
 
 /* For status: probe @i, filled into @info; false past the end. */

@@ -464,7 +464,8 @@ static int tw_fill_status(struct sk_buff *skb, void *arg)
 		    nla_put_u8(skb, TCPWATCH_A_PROBE_ATTACHED, probe.attached) ||
 		    tw_put_u64(skb, TCPWATCH_A_PROBE_MISSED, probe.missed,
 			       TCPWATCH_A_PROBE_PAD) ||
-		    nla_put_string(skb, TCPWATCH_A_PROBE_LOSES, probe.loses))
+		    nla_put_string(skb, TCPWATCH_A_PROBE_LOSES, probe.loses) ||
+		    tw_put_u64(skb, TCPWATCH_A_PROBE_HITS, probe.hits, TCPWATCH_A_PROBE_PAD))
 			return -EMSGSIZE;
 		nla_nest_end(skb, item);
 	}

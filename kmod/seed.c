@@ -152,14 +152,14 @@ unsigned int tw_seed(void)
 	struct net *net;
 
 	seeded_at_ns = ktime_get_ns();
-	tw_seed_listeners(&tcp_hashinfo);	/* lhash2 is shared by all */
-	tw_seed_ehash(&tcp_hashinfo);
+	tw_seed_listeners(tw_tcp_hashinfo());	/* lhash2 is shared by all */
+	tw_seed_ehash(tw_tcp_hashinfo());
 	/* Namespaces made with net.ipv4.tcp_child_ehash_entries have their own. */
 	down_read(&net_rwsem);
 	for_each_net(net) {
 		struct inet_hashinfo *hinfo = net->ipv4.tcp_death_row.hashinfo;
 
-		if (hinfo && hinfo != &tcp_hashinfo)
+		if (hinfo && hinfo != tw_tcp_hashinfo())
 			tw_seed_ehash(hinfo);
 	}
 	up_read(&net_rwsem);

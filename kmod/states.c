@@ -7,7 +7,7 @@
 
 static_assert((int)TCPWATCH_ESTABLISHED == (int)TCP_ESTABLISHED);
 static_assert((int)TCPWATCH_NEW_SYN_RECV == (int)TCP_NEW_SYN_RECV);
-static_assert((int)TCPWATCH_NR_STATES == (int)TCP_MAX_STATES);
+static_assert((int)TCPWATCH_NR_STATES == (int)TW_TCP_SK_STATES);
 
 static const char *const state_names[TCPWATCH_NR_STATES] = {
 	[TCPWATCH_STATE_UNKNOWN] = "UNKNOWN",

@@ -5,7 +5,7 @@
  * inet_timewait_sock; the tracepoint only sees the full socket go to CLOSE.
  *
  *   inet_twsk_hashdance()         the handoff: the full socket's cookie,
- *                                 owner and dwell start move to the tw socket
+ *   (_schedule() since 6.11)      owner and dwell start move to the tw socket
  *   __inet_twsk_schedule(rearm)   FIN_WAIT2 -> TIME_WAIT inside the tw socket
  *   inet_twsk_kill()              its end; why, the kprobe before it says:
  *     tw_timer_handler()            expired
@@ -14,8 +14,9 @@
  *                                   that kills it, an RST or a segment it
  *                                   answers with one (reset)
  *     inet_twsk_deschedule_put()    otherwise a connect() reusing the
- *                                   4-tuple (reused)
- *     none, its netns dead          netns purge (purged)
+ *                                   4-tuple (reused), or in a dead netns
+ *                                   its purge (purged, 6.12)
+ *     none, its netns dead          netns purge (purged, 6.1)
  *   inet_twsk_put()               the end of a segment's processing: its
  *                                 hint is spent
  */
@@ -176,13 +177,19 @@ int tw_kp_twsk_put(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * Without a segment's hint, a connect() that takes the 4-tuple over, or the
+ * purge of a dead netns: 6.12's inet_twsk_purge() calls this function out
+ * of line (6.1's inlines it, so the kill below sees no hint there).
+ */
 int tw_kp_twsk_deschedule_put(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct inet_timewait_sock *tw = (void *)regs_get_kernel_argument(regs, 0);
 	const struct tw_tw_hint *hint = this_cpu_ptr(&tw_hint);
 
 	if (hint->tw != tw)
-		tw_tw_hint_set(tw, TCPWATCH_REASON_REUSED);
+		tw_tw_hint_set(tw, check_net(twsk_net(tw)) ? TCPWATCH_REASON_REUSED :
+							     TCPWATCH_REASON_PURGED);
 	return 0;
 }
 
@@ -197,8 +204,8 @@ int tw_kp_twsk_kill(struct kprobe *kp, struct pt_regs *regs)
 	if (!tw_is_tcp(tw))
 		return 0;
 	/*
-	 * inet_twsk_purge() calls inet_twsk_deschedule_put() inlined, past
-	 * its probe: a kill without a hint in a dead netns is the purge.
+	 * 6.1's inet_twsk_purge() calls inet_twsk_deschedule_put() inlined,
+	 * past its probe: a kill without a hint in a dead netns is the purge.
 	 */
 	if (hint->tw == tw)
 		reason = hint->reason;

@@ -19,10 +19,12 @@
 # Also kmod/bench.c's per-stage micro benchmark (a debug build of the
 # module, bench=N) at the start of the boot.
 #
-# usage: bench.sh [--flavour generic|rt] [--rounds R] [--conns N]
+# usage: bench.sh [--kernel 6.1|6.12] [--flavour generic|rt] [--rounds R] [--conns N]
 #                 [--flood N] [--micro N] [--arms "A B ..."]
 #                 [--works "churn ..."] [--wall] [--stages] [--timeout S]
 #
+#   --kernel   the kernel series (default 6.1, or $KERNEL); the results
+#              name the release
 #   --wall     two vCPUs on the wall clock instead (no icount): two-CPU
 #              behaviour; ns depend on the host's load, instructions are
 #              not derived
@@ -49,6 +51,7 @@ arms="A B C D E F" works="churn rst overflow synflood" wall=0 stages=0 timeout_s
 scale=0 sizes="0 10000 100000"
 while [ $# -gt 0 ]; do
 	case $1 in
+	--kernel) set_kernel "$2"; shift 2 ;;
 	--flavour) flavour=$2; shift 2 ;;
 	--rounds) rounds=$2; shift 2 ;;
 	--conns|--connections) conns=$2; shift 2 ;;

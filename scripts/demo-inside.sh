@@ -19,6 +19,10 @@ wait_until() {
 count_ss() { ss -Htn "$@" | wc -l; }
 at_least() { [ "$(count_ss "${@:2}")" -ge "$1" ]; }
 
+say "Kernel $(uname -r)"
+echo "tcpwatch supports Debian 12's 6.1 and 6.12 kernels, generic and PREEMPT_RT;"
+echo "pick one with: make demo KERNEL=6.1|6.12 FLAVOUR=generic|rt"
+
 say "Load tcpwatch and start tcpwatchd"
 run insmod "$TCPWATCH_KO" ring_size=16384
 tcpwatchd --output /tmp/tcpwatchd.jsonl --prom /tmp/tcpwatch.prom --interval 1 \

@@ -7,7 +7,8 @@
 # tcpwatch saw: /proc/tcpwatch/summary, `tcpwatch summary`, `tcpwatch status`
 # and the `tcpwatch events` stream for those connections.
 #
-# usage: demo.sh [--flavour generic|rt]
+# usage: demo.sh [--kernel 6.1|6.12] [--flavour generic|rt]
+# (the kernel series: 6.1 unless named, or $KERNEL)
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -15,8 +16,9 @@ set -euo pipefail
 flavour=generic
 while [ $# -gt 0 ]; do
 	case $1 in
+	--kernel) set_kernel "$2"; shift 2 ;;
 	--flavour) flavour=$2; shift 2 ;;
-	-h|--help) sed -n '3,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done

@@ -1,14 +1,26 @@
 #!/bin/bash
 # Install everything tcpwatch needs to build, boot its test VM and run its tests.
 # Idempotent: installs only the Debian packages that are missing.
+#
+# KERNEL: the kernel series whose images and headers to install, one or
+# more of 6.1 (Debian 12's own, the default) and 6.12 (Debian 12's newer
+# LTS kernel, linux-image-6.12.*+deb12-amd64: the 6.12 meta-packages pull
+# the newest); WITH_RT=1 adds each series' PREEMPT_RT kernel.
 set -euo pipefail
 
 packages=(
 	build-essential pkg-config libmnl-dev
-	linux-image-amd64 linux-headers-amd64
 	qemu-system-x86 busybox-static bats cpio kmod iproute2 rsync jq dwarves
 )
-[ "${WITH_RT:-0}" = 1 ] && packages+=(linux-image-rt-amd64 linux-headers-rt-amd64)
+for series in ${KERNEL:-6.1}; do
+	case $series in
+	6.1) prefix='' ;;
+	6.12) prefix=6.12- ;;
+	*) echo "install-deps: unknown kernel series '$series' (6.1 or 6.12)" >&2; exit 1 ;;
+	esac
+	packages+=("linux-image-${prefix}amd64" "linux-headers-${prefix}amd64")
+	[ "${WITH_RT:-0}" = 1 ] && packages+=("linux-image-${prefix}rt-amd64" "linux-headers-${prefix}rt-amd64")
+done
 # make bench's peer arm (Debian's bpftrace, with LLVM and clang: ~200 MB).
 [ "${WITH_BPFTRACE:-0}" = 1 ] && packages+=(bpftrace)
 

@@ -1,32 +1,39 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# What `make check` runs: the host unit tests (make -C userspace check) and
-# the in-VM suite (scripts/vm-test.sh), both TAP; then, for the generic
-# kernel, tests/vm/82-many-cpus.bats in a VM of its own with 240 possible
-# CPUs; then, with --debug, the debug-kernel lane (scripts/check-debug.sh),
-# whose kernel is built in the background from the start. Prints every ok /
+# What `make check` runs: with --demo, `make demo` first; the host unit
+# tests (make -C userspace check) and the in-VM suite (scripts/vm-test.sh),
+# both TAP; with --beside, another kernel series' suite in a second VM at
+# the same time; then, for the generic kernel, tests/vm/82-many-cpus.bats in
+# a VM of its own with 240 possible CPUs; then, with --debug, the
+# debug-kernel lane (scripts/check-debug.sh), whose kernel is built in the
+# background from the start. Prints every ok /
 # not ok line and ends with exactly one line "N passed, N failed". Exits
 # non-zero when a test failed, a build failed, or a VM run failed (Oops,
 # WARNING, lockdep, KASAN, stall, timeout, panic: vm-test.sh counts those as
 # failed tests).
 #
-# usage: run-checks.sh [--flavour generic|rt|all] [--rt-tests "FILE..."]
+# usage: run-checks.sh [--kernel 6.1|6.12] [--beside SERIES]
+#                      [--flavour generic|rt|all] [--rt-tests "FILE..."]
 #                      [--debug "FILE..."|all [--debug-full]] [--no-vm]
 #                      [--no-unit] [--lane-env "VAR=VALUE..."] [--demo]
 #                      [TEST.bats...]
+#   --kernel: the kernel series of the generic and PREEMPT_RT runs (default
+#     6.1, or $KERNEL; the debug kernels are built from 6.1's source)
+#   --beside: the same runs (not the debug lane) on the kernels of SERIES,
+#     in a second VM beside the first (its own VM lock), results joined
+#   --demo: first of all, `make demo` as a newcomer runs it (from a fresh
+#     clone it builds what the VM needs itself), one test
 #   --rt-tests: the PREEMPT_RT kernel runs only these files (default: all)
 #   --lane-env: size knobs for the PREEMPT_RT and debug kernels' runs
 #   --debug: the debug lane on these files, or on all of them
 #   --debug-full: that with the planted-bug proof and the KCSAN kernel too
-#   --demo: first of all, `make demo` as a newcomer runs it (from a fresh
-#           clone it builds what the VM needs itself), one test
 set -euo pipefail
 
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-flavours=(generic) unit=1 vm=1 demo=0 rt_tests='' debug_tests='' debug_args=(--no-selftest)
+flavours=(generic) unit=1 vm=1 demo=0 beside='' rt_tests='' debug_tests='' debug_args=(--no-selftest)
 lane_env=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -38,6 +45,8 @@ while [ $# -gt 0 ]; do
 		*) die "unknown flavour '$f' (generic, rt or all)" ;;
 		esac
 		;;
+	--kernel) set_kernel "$2"; shift 2 ;;
+	--kernel=*) set_kernel "${1#*=}"; shift ;;
 	--rt-tests) rt_tests=$2; shift 2 ;;
 	--debug) debug_tests=$2; shift 2 ;;
 	--debug-full) debug_args=(--kcsan); shift ;;
@@ -45,14 +54,18 @@ while [ $# -gt 0 ]; do
 	--no-vm) vm=0; shift ;;
 	--no-unit) unit=0; shift ;;
 	--demo) demo=1; shift ;;
-	-h|--help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--beside) beside=$2; shift 2 ;;
+	-h|--help) sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) break ;;
 	esac
 done
 
+# 6.1's results where they always were; another series' beside them.
 out=$TCPWATCH_BUILD/checks
+[ "$TCPWATCH_KERNEL" = 6.1 ] || out=$TCPWATCH_BUILD/checks-$TCPWATCH_KERNEL
+echo "== kernel series $TCPWATCH_KERNEL"
 rm -rf "$out"
 mkdir -p "$out"
 status=0
@@ -65,6 +78,29 @@ step_failed() {
 }
 
 MANY_CPUS_TEST=82-many-cpus
+
+# vm_lanes SERIES PREFIX [TEST.bats...]: the suite on SERIES' kernels, one
+# per flavour (PREEMPT_RT on --rt-tests, with --lane-env), TAP files named
+# PREFIXvm-FLAVOUR.tap. Fails if any run did.
+vm_lanes() {
+	local series=$1 prefix=$2 f rc=0 files env
+	shift 2
+	for f in "${flavours[@]}"; do
+		files=("$@") env=()
+		# shellcheck disable=SC2206 # a list of file names
+		[ "$f" = rt ] && [ -n "$rt_tests" ] && [ $# -eq 0 ] && files=($rt_tests)
+		[ "$f" = rt ] && env=("${lane_env[@]}")
+		echo "== VM tests, $series $f kernel (${env[*]} scripts/vm-test.sh --kernel $series --flavour $f ${files[*]})"
+		if ! timed "vm-test $series $f" env "${env[@]}" "$TCPWATCH_ROOT/scripts/vm-test.sh" \
+			--kernel "$series" --flavour "$f" --tap "$out/${prefix}vm-$f.tap" \
+			--log "$out/${prefix}vm-$f.console" "${files[@]}"; then
+			grep -qE '^not ok' "$out/${prefix}vm-$f.tap" 2>/dev/null ||
+				step_failed "scripts/vm-test.sh --kernel $series --flavour $f failed" "${prefix}vm-$f.tap"
+			rc=1
+		fi
+	done
+	return $rc
+}
 
 # many_cpus_wanted [TEST.bats...]: the many-CPU run is due: the generic
 # flavour is checked, and either every file or that one.
@@ -95,8 +131,8 @@ TCPWATCH_TIMINGS=$out/timings.txt
 # the README's first command, before anything else builds userspace/
 if [ $vm = 1 ] && [ $demo = 1 ]; then
 	echo "== make demo (log: ${out#"$TCPWATCH_ROOT"/}/demo.log)"
-	if timed "make demo" make -C "$TCPWATCH_ROOT" --no-print-directory demo >"$out/demo.log" 2>&1 &&
-		grep -q '^demo: done' "$out/demo.log"; then
+	if timed "make demo" make -C "$TCPWATCH_ROOT" --no-print-directory demo \
+		KERNEL="$TCPWATCH_KERNEL" >"$out/demo.log" 2>&1 && grep -q '^demo: done' "$out/demo.log"; then
 		echo "ok 1 make demo" >"$out/demo.tap"
 	else
 		tail -n 30 "$out/demo.log"
@@ -138,19 +174,16 @@ if [ $vm = 1 ]; then
 
 	# tests/sockdrv and userspace binaries must exist before the VM is built
 	make -s -C "$TCPWATCH_ROOT/tests" || step_failed "building tests/ failed" vm-build.tap
-	for f in "${flavours[@]}"; do
-		files=("$@") env=()
-		# shellcheck disable=SC2206 # a list of file names
-		[ "$f" = rt ] && [ -n "$rt_tests" ] && [ $# -eq 0 ] && files=($rt_tests)
-		[ "$f" = rt ] && env=("${lane_env[@]}")
-		echo "== VM tests, $f kernel (${env[*]} scripts/vm-test.sh --flavour $f ${files[*]})"
-		if ! timed "vm-test $f" env "${env[@]}" "$TCPWATCH_ROOT/scripts/vm-test.sh" --flavour "$f" \
-			--tap "$out/vm-$f.tap" --log "$out/vm-$f.console" "${files[@]}"; then
-			grep -qE '^not ok' "$out/vm-$f.tap" 2>/dev/null ||
-				step_failed "scripts/vm-test.sh --flavour $f failed" "vm-$f.tap"
-			status=1
-		fi
-	done
+	# Another series beside this one: its own VM lock, so both VMs run at
+	# once (a VM keeps about one host CPU busy), its output in a log.
+	beside_pid=
+	if [ -n "$beside" ]; then
+		echo "== VM tests, $beside kernels, beside (log: ${out#"$TCPWATCH_ROOT"/}/beside-$beside.log)"
+		TCPWATCH_VM_LOCK=$TCPWATCH_VM_LOCK-$beside vm_lanes "$beside" "$beside-" "$@" \
+			>"$out/beside-$beside.log" 2>&1 &
+		beside_pid=$!
+	fi
+	vm_lanes "$TCPWATCH_KERNEL" "" "$@" || status=1
 
 	# GET_CPUS past what one netlink message holds: a short boot of its own,
 	# 240 possible CPUs (2 online), for the one file that needs them; the
@@ -165,6 +198,12 @@ if [ $vm = 1 ]; then
 			status=1
 		fi
 	fi
+fi
+
+if [ -n "$beside_pid" ]; then
+	echo "== waiting for the $beside kernels' runs"
+	timed "VM tests, $beside kernels (waited for)" wait "$beside_pid" || status=1
+	tail -n 5 "$out/beside-$beside.log"
 fi
 
 # The debug lane: its kernel (waited for), KUnit, then the VM suite on it.
@@ -212,13 +251,7 @@ sed 's/^/timing: /' "$out/timings.txt" 2>/dev/null || true
 # the kernel said when a VM run died (the console is far above by then).
 if [ "$status" -ne 0 ]; then
 	echo "== what failed"
-	# each "not ok" with the diagnostics bats printed under it (why it failed)
-	for tap in "$out"/*.tap; do
-		awk -v name="${tap##*/}" '
-			/^not ok/ { shown++; if (shown > 5) exit; print name ": " $0; diag = 25; next }
-			/^(ok|not ok)( |$)/ { diag = 0; next }
-			diag > 0 && /^#/ { print "    " $0; diag-- }' "$tap"
-	done | head -n 150
+	grep -hE '^not ok' "$out"/*.tap 2>/dev/null | head -n 10 || true
 	for console in "$out"/*vm-*.console; do
 		[ -e "$console" ] || continue
 		tap=${console%.console}.tap

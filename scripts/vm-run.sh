@@ -4,10 +4,13 @@
 # Boot Debian's kernel in QEMU (TCG) with a busybox initramfs holding the
 # project's artefacts, run COMMAND in it, and exit with COMMAND's status.
 #
-# usage: vm-run.sh [--flavour generic|rt|debug|debug-kcsan] [--timeout SECS] [--log FILE]
+# usage: vm-run.sh [--kernel 6.1|6.12] [--flavour generic|rt|debug|debug-kcsan]
+#                  [--timeout SECS] [--log FILE]
 #                  [--out FILE] [--no-build] [--no-module] [--smp SPEC]
 #                  [--] COMMAND [ARG...]
 #
+#   --kernel    kernel series to boot and build for: 6.1 (default, or
+#               $KERNEL) or 6.12; the newest installed release of it
 #   --flavour   kernel to boot: generic (default) or rt (PREEMPT_RT), or
 #               debug / debug-kcsan: the KASAN+lockdep+kmemleak (or KCSAN)
 #               kernel built by scripts/debug-kernel.sh
@@ -41,6 +44,8 @@ qemu_args=()
 timeout_given=0
 while [ $# -gt 0 ]; do
 	case $1 in
+	--kernel) set_kernel "$2"; shift 2 ;;
+	--kernel=*) set_kernel "${1#*=}"; shift ;;
 	--flavour) flavour=$2; shift 2 ;;
 	--flavour=*) flavour=${1#*=}; shift ;;
 	--timeout) timeout_s=$2; timeout_given=1; shift 2 ;;
@@ -53,7 +58,7 @@ while [ $# -gt 0 ]; do
 	--qemu-arg) qemu_args+=("$2"); shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--smp=*) smp=${1#*=}; shift ;;
-	-h|--help) sed -n '3,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) break ;;

@@ -3,9 +3,11 @@
 #
 # Run tcpwatch's in-VM test suite (bats, TAP output) in one VM boot.
 #
-# usage: vm-test.sh [--flavour generic|rt|debug|debug-kcsan] [--timeout SECS] [--tap FILE]
+# usage: vm-test.sh [--kernel 6.1|6.12] [--flavour generic|rt|debug|debug-kcsan]
+#                   [--timeout SECS] [--tap FILE]
 #                   [--log FILE] [--no-build] [--smp SPEC] [TEST.bats...]
 #
+# --kernel: the kernel series (default 6.1, or $KERNEL), as vm-run.sh's.
 # TEST.bats are files of tests/vm/ (a path or a bare name; default: all).
 # The TAP stream, free of kernel messages, is written to --tap FILE (default
 # build/vm-test.tap). Prints "vm-test: N passed, N failed" at the end; exits
@@ -19,6 +21,8 @@ set -euo pipefail
 flavour=generic timeout_s='' tap='' run_args=()
 while [ $# -gt 0 ]; do
 	case $1 in
+	--kernel) set_kernel "$2"; shift 2 ;;
+	--kernel=*) set_kernel "${1#*=}"; shift ;;
 	--flavour) flavour=$2; shift 2 ;;
 	--flavour=*) flavour=${1#*=}; shift ;;
 	--timeout) timeout_s=$2; shift 2 ;;
@@ -26,7 +30,7 @@ while [ $# -gt 0 ]; do
 	--log) run_args+=(--log "$2"); shift 2 ;;
 	--no-build) run_args+=(--no-build); shift ;;
 	--smp) run_args+=(--smp "$2"); shift 2 ;;
-	-h|--help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) break ;;

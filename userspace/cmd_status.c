@@ -50,6 +50,7 @@ void status_print_json(FILE *f, const struct tw_status *st)
 		json_string(&j, "name", st->probes[i].name);
 		json_bool(&j, "attached", st->probes[i].attached);
 		json_u64(&j, "missed", st->probes[i].missed);
+		json_u64(&j, "hits", st->probes[i].hits);
 		json_string(&j, "loses", st->probes[i].loses);
 		json_object_end(&j);
 	}
@@ -72,10 +73,11 @@ static void human_probes(FILE *f, const struct tw_status *st)
 {
 	size_t i;
 
-	fprintf(f, "\n%-44s %-8s %20s\n", "PROBE", "ATTACHED", "MISSED");
+	fprintf(f, "\n%-36s %-8s %16s %16s\n", "PROBE", "ATTACHED", "HITS", "MISSED");
 	for (i = 0; i < st->n_probes; i++)
-		fprintf(f, "%-44s %-8s %20" PRIu64 "\n", st->probes[i].name,
-			st->probes[i].attached ? "yes" : "NO", st->probes[i].missed);
+		fprintf(f, "%-36s %-8s %16" PRIu64 " %16" PRIu64 "\n", st->probes[i].name,
+			st->probes[i].attached ? "yes" : "NO", st->probes[i].hits,
+			st->probes[i].missed);
 	for (i = 0; i < st->n_probes; i++)
 		if (!st->probes[i].attached)
 			fprintf(f, "missing: %s (no probe on %s)\n",

@@ -97,6 +97,7 @@ static const policy_t probe_policy[TCPWATCH_A_PROBE_MAX + 1] = {
 	[TCPWATCH_A_PROBE_ATTACHED]	= MNL_TYPE_U8,
 	[TCPWATCH_A_PROBE_MISSED]	= MNL_TYPE_U64,
 	[TCPWATCH_A_PROBE_LOSES]	= MNL_TYPE_UNSPEC,
+	[TCPWATCH_A_PROBE_HITS]		= MNL_TYPE_U64,
 };
 
 static const policy_t cpu_policy[TCPWATCH_A_CPU_MAX + 1] = {
@@ -500,6 +501,7 @@ static int parse_probe(const struct nlattr *nest, void *data)
 	get_string(tb[TCPWATCH_A_PROBE_NAME], p->name, sizeof(p->name));
 	p->attached = get_u8(tb[TCPWATCH_A_PROBE_ATTACHED]);
 	p->missed = get_u64(tb[TCPWATCH_A_PROBE_MISSED]);
+	p->hits = get_u64(tb[TCPWATCH_A_PROBE_HITS]);
 	get_string(tb[TCPWATCH_A_PROBE_LOSES], p->loses, sizeof(p->loses));
 	return 0;
 }

@@ -149,6 +149,7 @@ struct tw_probe {
 	char name[TW_NAME_LEN];
 	bool attached;
 	uint64_t missed;
+	uint64_t hits;			/* times its handler ran since load */
 	char loses[2 * TW_NAME_LEN];	/* what is missing while not attached */
 };
 

@@ -6,6 +6,19 @@ TCPWATCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TCPWATCH_BUILD=${TCPWATCH_BUILD:-$TCPWATCH_ROOT/build}
 TCPWATCH_VM_LOCK=${TCPWATCH_VM_LOCK:-/tmp/tcpwatch-vm.lock}
 
+# The kernel series the rig builds for and boots: each script's --kernel,
+# or KERNEL= as make passes it; 6.1 (Debian 12's own) unless one is named,
+# so that installing 6.12 never changes silently what is tested.
+TCPWATCH_KERNEL=${TCPWATCH_KERNEL:-${KERNEL:-6.1}}
+export TCPWATCH_KERNEL
+
+# set_kernel SERIES: what --kernel does (for this script and those it runs).
+set_kernel() {
+	[[ $1 =~ ^[0-9]+\.[0-9]+$ ]] || die "--kernel takes a kernel series such as 6.1 or 6.12, not '$1'"
+	TCPWATCH_KERNEL=$1
+	export TCPWATCH_KERNEL
+}
+
 # What, in a console log, says the kernel failed (vm-init.sh, inside the VM,
 # has its own, longer list for the kernel log of a run that completed).
 TCPWATCH_KERNEL_FAILURES='Oops|BUG:|WARNING:|general protection|detected stall|soft lockup|blocked for more than|Kernel panic|kernel BUG'
@@ -47,9 +60,10 @@ is_debug_flavour() {
 	[[ $1 == debug || $1 == debug-* ]]
 }
 
-# select_kernel FLAVOUR: print the newest installed kernel release of that
-# flavour ("generic" or "rt") whose image, modules and headers all exist;
-# for a debug flavour, the release of its built tree.
+# select_kernel FLAVOUR: print the newest installed kernel release of the
+# series $TCPWATCH_KERNEL and that flavour ("generic" or "rt") whose image,
+# modules and headers all exist; for a debug flavour, the release of its
+# built tree (always 6.1: scripts/debug-kernel.sh).
 select_kernel() {
 	local flavour=$1 img kver found=
 
@@ -67,9 +81,9 @@ select_kernel() {
 	while read -r img; do
 		kver=${img#/boot/vmlinuz-}
 		# One series at a time: a newer one installed must not be picked silently.
-		[[ $kver == "${KERNEL:-6.1}".* ]] || continue
+		[[ $kver == "$TCPWATCH_KERNEL".* ]] || continue
 		case $flavour in
-		generic) [[ $kver == *-amd64 && $kver != *-rt-amd64 ]] || continue ;;
+		generic) [[ $kver == *-amd64 && $kver != *-rt-amd64 && $kver != *-cloud-amd64 ]] || continue ;;
 		rt) [[ $kver == *-rt-amd64 ]] || continue ;;
 		esac
 		[ -d "/lib/modules/$kver/kernel" ] || continue
@@ -78,6 +92,6 @@ select_kernel() {
 	done < <(printf "%s\n" /boot/vmlinuz-* | sort -V)
 
 	[ -n "$found" ] ||
-		die "no $flavour kernel with image, modules and headers installed (run scripts/install-deps.sh${flavour/generic/}${flavour/rt/ with WITH_RT=1})"
+		die "no $TCPWATCH_KERNEL $flavour kernel with image, modules and headers installed (run make deps KERNEL=$TCPWATCH_KERNEL FLAVOUR=$flavour)"
 	echo "$found"
 }

@@ -221,8 +221,8 @@ static void test_summary_out(void)
 
 static void test_status_out(void)
 {
-	struct tw_probe probes[] = { { "sock:inet_sock_set_state", true, 0, "every state change" },
-				     { "kprobe:tcp_check_req", false, 3, "a \"reset\"\nreason" } };
+	struct tw_probe probes[] = { { "sock:inet_sock_set_state", true, 0, 42, "every state change" },
+				     { "kprobe:tcp_check_req", false, 3, 0, "a \"reset\"\nreason" } };
 	struct tw_cpu cpus[] = { { 0, 500, 0 }, { 1, 501, 1 } };
 	struct tw_status st = {
 		.version = "0.1.0", .ring_size = 4096, .track_max = 65536, .track_used = 17,
@@ -238,7 +238,7 @@ static void test_status_out(void)
 	out = capture_end(&c);
 	CHECK(json_valid(out, strlen(out)) &&
 	      strstr(out, "\"probes\":[{\"name\":\"sock:inet_sock_set_state\","
-		     "\"attached\":true,\"missed\":0,\"loses\":\"every state change\"},") &&
+		     "\"attached\":true,\"missed\":0,\"hits\":42,\"loses\":\"every state change\"},") &&
 	      strstr(out, "\"loses\":\"a \\\"reset\\\"\\nreason\"}") &&
 	      strstr(out, "\"cpus\":[{\"cpu\":0,\"written\":500,\"lost\":0},") &&
 	      strstr(out, "\"tracked\":{\"used\":17,\"max\":65536,\"allocated\":4096,"
@@ -248,7 +248,8 @@ static void test_status_out(void)
 	capture_free(&c);
 	status_print_human(capture_begin(&c), &st);
 	out = capture_end(&c);
-	CHECK(strstr(out, "kprobe:tcp_check_req                         NO") &&
+	CHECK(strstr(out, "kprobe:tcp_check_req                 NO                      0                3") &&
+	      strstr(out, "sock:inet_sock_set_state             yes                    42                0") &&
 	      strstr(out, "\nmissing: a \"reset\"\nreason (no probe on kprobe:tcp_check_req)\n") &&
 	      !strstr(out, "missing: every") &&
 	      strstr(out, "unsent 5 (no memory)") &&

@@ -398,6 +398,7 @@ static void test_status(void)
 		mnl_attr_put_u8(nlh, TCPWATCH_A_PROBE_ATTACHED, !i);
 		mnl_attr_put_u64(nlh, TCPWATCH_A_PROBE_MISSED, i * 3);
 		mnl_attr_put_strz(nlh, TCPWATCH_A_PROBE_LOSES, i ? "request \"reset\" reasons" : "all");
+		mnl_attr_put_u64(nlh, TCPWATCH_A_PROBE_HITS, 7 - i);
 		mnl_attr_nest_end(nlh, one);
 	}
 	mnl_attr_nest_end(nlh, list);
@@ -409,7 +410,8 @@ static void test_status(void)
 	      st.track_failed_full == 7 && st.track_failed_growing == 2 && st.untracked == 5 &&
 	      st.seeded_untracked == 1, "parse status: the tracking pool's growth and what it lacks");
 	CHECK(st.n_probes == 2 && st.probes[0].attached && !st.probes[1].attached &&
-	      st.probes[1].missed == 3 && !strcmp(st.probes[1].name, "kprobe:tcp_check_req") &&
+	      st.probes[1].missed == 3 && st.probes[0].hits == 7 && st.probes[1].hits == 6 &&
+	      !strcmp(st.probes[1].name, "kprobe:tcp_check_req") &&
 	      !strcmp(st.probes[1].loses, "request \"reset\" reasons"),
 	      "parse status: probes");
 	CHECK(st.n_cpus == 0, "parse status: no per-CPU table (that is GET_CPUS)");

@@ -214,6 +214,7 @@ enum tcpwatch_attr_probe {
 	TCPWATCH_A_PROBE_ATTACHED,	/* u8: 1 attached, 0 not */
 	TCPWATCH_A_PROBE_MISSED,	/* u64: kprobe nmissed */
 	TCPWATCH_A_PROBE_LOSES,		/* string: what is missing while not attached */
+	TCPWATCH_A_PROBE_HITS,		/* u64: times its handler ran since load */
 	__TCPWATCH_A_PROBE_MAX
 };
 
