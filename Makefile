@@ -33,9 +33,9 @@ userspace:
 tests:
 	$(MAKE) -C tests
 
-# make check (what CI runs, under its hour on a 2-core machine): make demo,
+# make check (what CI runs, about an hour on a 2-core machine): make demo,
 # the unit tests, the whole VM suite on 6.1 and on 6.12 generic (two VMs
-# side by side), the files below on both PREEMPT_RT kernels and on the
+# side by side), the files below on 6.1's PREEMPT_RT kernel and on the
 # debug kernel. KERNEL=6.1 or 6.12 checks that series alone. make
 # check-all: every file on every kernel, the KCSAN kernel and the
 # planted-bug proof too. The choice of files and its timings:

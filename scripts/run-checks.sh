@@ -20,8 +20,9 @@
 #                      [TEST.bats...]
 #   --kernel: the kernel series of the generic and PREEMPT_RT runs (default
 #     6.1, or $KERNEL; the debug kernels are built from 6.1's source)
-#   --beside: the same runs (not the debug lane) on the kernels of SERIES,
-#     in a second VM beside the first (its own VM lock), results joined
+#   --beside: the whole suite on SERIES' generic kernel too, in a second VM
+#     beside the first (its own VM lock), results joined (its PREEMPT_RT
+#     kernel: make check-all)
 #   --demo: first of all, `make demo` as a newcomer runs it (from a fresh
 #     clone it builds what the VM needs itself), one test
 #   --rt-tests: the PREEMPT_RT kernel runs only these files (default: all)
@@ -79,13 +80,14 @@ step_failed() {
 
 MANY_CPUS_TEST=82-many-cpus
 
-# vm_lanes SERIES PREFIX [TEST.bats...]: the suite on SERIES' kernels, one
-# per flavour (PREEMPT_RT on --rt-tests, with --lane-env), TAP files named
-# PREFIXvm-FLAVOUR.tap. Fails if any run did.
+# vm_lanes SERIES PREFIX FLAVOURS [TEST.bats...]: the suite on SERIES'
+# kernels of FLAVOURS (PREEMPT_RT on --rt-tests, with --lane-env), TAP files
+# named PREFIXvm-FLAVOUR.tap. Fails if any run did.
 vm_lanes() {
-	local series=$1 prefix=$2 f rc=0 files env
-	shift 2
-	for f in "${flavours[@]}"; do
+	local series=$1 prefix=$2 f rc=0 files env lane_flavours
+	read -ra lane_flavours <<<"$3"
+	shift 3
+	for f in "${lane_flavours[@]}"; do
 		files=("$@") env=()
 		# shellcheck disable=SC2206 # a list of file names
 		[ "$f" = rt ] && [ -n "$rt_tests" ] && [ $# -eq 0 ] && files=($rt_tests)
@@ -178,12 +180,12 @@ if [ $vm = 1 ]; then
 	# once (a VM keeps about one host CPU busy), its output in a log.
 	beside_pid=
 	if [ -n "$beside" ]; then
-		echo "== VM tests, $beside kernels, beside (log: ${out#"$TCPWATCH_ROOT"/}/beside-$beside.log)"
-		TCPWATCH_VM_LOCK=$TCPWATCH_VM_LOCK-$beside vm_lanes "$beside" "$beside-" "$@" \
+		echo "== VM tests, $beside generic kernel, beside (log: ${out#"$TCPWATCH_ROOT"/}/beside-$beside.log)"
+		TCPWATCH_VM_LOCK=$TCPWATCH_VM_LOCK-$beside vm_lanes "$beside" "$beside-" generic "$@" \
 			>"$out/beside-$beside.log" 2>&1 &
 		beside_pid=$!
 	fi
-	vm_lanes "$TCPWATCH_KERNEL" "" "$@" || status=1
+	vm_lanes "$TCPWATCH_KERNEL" "" "${flavours[*]}" "$@" || status=1
 
 	# GET_CPUS past what one netlink message holds: a short boot of its own,
 	# 240 possible CPUs (2 online), for the one file that needs them; the
@@ -201,8 +203,8 @@ if [ $vm = 1 ]; then
 fi
 
 if [ -n "$beside_pid" ]; then
-	echo "== waiting for the $beside kernels' runs"
-	timed "VM tests, $beside kernels (waited for)" wait "$beside_pid" || status=1
+	echo "== waiting for the $beside generic kernel's run"
+	timed "vm-test $beside generic, beside (waited for)" wait "$beside_pid" || status=1
 	tail -n 5 "$out/beside-$beside.log"
 fi
 

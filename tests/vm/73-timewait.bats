@@ -339,6 +339,9 @@ tw_top() {
 	dir=$(tw_tmp)
 	ns=tw-ports
 	lc_netns "$ns"
+	# every connection leaves its TIME_WAIT: none taken over by a later
+	# connect() (tcp_tw_reuse=2, the default, allows it on loopback)
+	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=0
 	inum=$(stat -L -c %i "/run/netns/$ns")
 	# clients close first: 40 timewait sockets with remote port 7321, 25
 	# with 7322 (at 127.0.0.2); the server closes first: 15 with local 7323
@@ -351,7 +354,8 @@ tw_top() {
 			fail "connection $i to 7323 failed"
 	done
 	bg_wait srv 20
-	wait_for "80 timewait sockets in $ns" 10 tw_in_netns_is "$ns" 80
+	wait_for "80 timewait sockets in $ns" 30 tw_in_netns_is "$ns" 80 ||
+		fail "ss shows $(ip netns exec "$ns" ss -Htan state time-wait | wc -l) TIME-WAIT in $ns, not 80"
 
 	tcpwatch timewait --json --interval 10ms --netns "$inum" --top 3 >"$dir/tw.json" ||
 		fail "tcpwatch timewait failed"
