@@ -181,7 +181,10 @@ lc_tw_hashed() {
 lc_tw_disagreement() {
 	echo "tcpwatch timewait.current is $(tcpwatch summary --json | jq -r .timewait.current)," \
 		"/proc/net/sockstat tw is $(lc_sockstat_tw), ss lists $(lc_tw_hashed) TIME-WAIT + FIN-WAIT-2" \
-		"(FIN-WAIT-2 includes full sockets)"
+		"(FIN-WAIT-2 includes full sockets); timewait ends by reason" \
+		"$(tcpwatch summary --json | jq -c '[.ends[] | select(.sk == "timewait")]' 2>&1);" \
+		"status: $(tcpwatch status --json | jq -c '{tracked, seeded, seeded_untracked,
+			probes_missed: [.probes[] | select(.missed > 0) | {name, missed}]}' 2>&1)"
 }
 
 # lc_tw_agree: timewait.current equals sockstat's tw (one attempt). sockstat
