@@ -520,6 +520,13 @@ static struct tw_dump_ctx *tw_dump_ctx(struct netlink_callback *cb)
 	return (struct tw_dump_ctx *)cb->ctx;
 }
 
+/* A dump's next message, of command @cmd; NULL when @skb is full. */
+static void *tw_dump_msg_put(struct sk_buff *skb, struct netlink_callback *cb, u8 cmd)
+{
+	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			   &tw_genl_family, NLM_F_MULTI, cmd);
+}
+
 /* The first call of a dump settles its view; @admin: it needs CAP_NET_ADMIN. */
 static int tw_dump_begin(struct netlink_callback *cb, bool admin)
 {
@@ -544,8 +551,7 @@ static int tw_put_listener(struct sk_buff *skb, struct netlink_callback *cb,
 	struct nlattr *nest;
 	void *hdr;
 
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &tw_genl_family, NLM_F_MULTI, TCPWATCH_CMD_GET_LISTENERS);
+	hdr = tw_dump_msg_put(skb, cb, TCPWATCH_CMD_GET_LISTENERS);
 	if (!hdr)
 		return -EMSGSIZE;
 	nest = nla_nest_start(skb, TCPWATCH_A_LISTENER);
@@ -617,8 +623,7 @@ static int tw_put_socket(struct sk_buff *skb, struct netlink_callback *cb,
 	struct nlattr *nest;
 	void *hdr;
 
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &tw_genl_family, NLM_F_MULTI, TCPWATCH_CMD_GET_SOCKETS);
+	hdr = tw_dump_msg_put(skb, cb, TCPWATCH_CMD_GET_SOCKETS);
 	if (!hdr)
 		return -EMSGSIZE;
 	nest = nla_nest_start(skb, TCPWATCH_A_SOCKET);
@@ -734,8 +739,7 @@ static int tw_put_port(struct sk_buff *skb, struct netlink_callback *cb,
 	struct nlattr *nest;
 	void *hdr;
 
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &tw_genl_family, NLM_F_MULTI, TCPWATCH_CMD_GET_PORTS);
+	hdr = tw_dump_msg_put(skb, cb, TCPWATCH_CMD_GET_PORTS);
 	if (!hdr)
 		return -EMSGSIZE;
 	nest = nla_nest_start(skb, TCPWATCH_A_PORT);
@@ -753,8 +757,7 @@ static int tw_put_port(struct sk_buff *skb, struct netlink_callback *cb,
 /* The first message: how many sockets the counts cover. */
 static int tw_put_ports_header(struct sk_buff *skb, struct netlink_callback *cb, u64 sockets)
 {
-	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-				&tw_genl_family, NLM_F_MULTI, TCPWATCH_CMD_GET_PORTS);
+	void *hdr = tw_dump_msg_put(skb, cb, TCPWATCH_CMD_GET_PORTS);
 
 	if (!hdr)
 		return -EMSGSIZE;
@@ -852,8 +855,7 @@ static int tw_put_cpu(struct sk_buff *skb, struct netlink_callback *cb, unsigned
 	struct nlattr *item;
 	void *hdr;
 
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &tw_genl_family, NLM_F_MULTI, TCPWATCH_CMD_GET_CPUS);
+	hdr = tw_dump_msg_put(skb, cb, TCPWATCH_CMD_GET_CPUS);
 	if (!hdr)
 		return -EMSGSIZE;
 	item = nla_nest_start(skb, TCPWATCH_A_CPU);

@@ -574,6 +574,15 @@ static bool cmd_filters(uint8_t cmd)
 	return cmd == TCPWATCH_CMD_GET_SOCKETS || cmd == TCPWATCH_CMD_GET_PORTS;
 }
 
+/* A u32 attribute's value into @v; false if its payload is not 4 bytes. */
+static bool attr_u32(const unsigned char *payload, size_t plen, uint32_t *v)
+{
+	if (plen != sizeof(*v))
+		return false;
+	memcpy(v, payload, sizeof(*v));
+	return true;
+}
+
 /*
  * The family's strict policy (NL_VALIDATE_STRICT: no unknown or unspec
  * type, exact lengths, no NLA_F_NESTED on a scalar, no trailing bytes),
@@ -598,9 +607,8 @@ static const char *check_request_attrs(const unsigned char *p, size_t len, uint8
 		if (type == TCPWATCH_A_NETNS) {
 			uint32_t v;
 
-			if (plen != sizeof(v))
+			if (!attr_u32(p + off + NLA_HDRLEN, plen, &v))
 				return "NETNS is not 4 bytes";
-			memcpy(&v, p + off + NLA_HDRLEN, sizeof(v));
 			other_inum = v != env.netns;
 		} else if (type == TCPWATCH_A_NETNS_COOKIE) {
 			uint64_t v;
@@ -612,9 +620,8 @@ static const char *check_request_attrs(const unsigned char *p, size_t len, uint8
 		} else if (cmd_filters(cmd) && type == TCPWATCH_A_SOCK_STATES) {
 			uint32_t v;
 
-			if (plen != sizeof(v))
+			if (!attr_u32(p + off + NLA_HDRLEN, plen, &v))
 				return "SOCK_STATES is not 4 bytes";
-			memcpy(&v, p + off + NLA_HDRLEN, sizeof(v));
 			if (v >> TCPWATCH_NR_STATES)
 				return "SOCK_STATES names no such state";
 		} else if (cmd == TCPWATCH_CMD_GET_SOCKETS && type == TCPWATCH_A_SOCK_MIN_AGE) {
@@ -626,9 +633,8 @@ static const char *check_request_attrs(const unsigned char *p, size_t len, uint8
 		} else if (cmd == TCPWATCH_CMD_GET_PORTS && type == TCPWATCH_A_SOCK_KINDS) {
 			uint32_t v;
 
-			if (plen != sizeof(v))
+			if (!attr_u32(p + off + NLA_HDRLEN, plen, &v))
 				return "SOCK_KINDS is not 4 bytes";
-			memcpy(&v, p + off + NLA_HDRLEN, sizeof(v));
 			if (v >> TCPWATCH_NR_SK_KINDS)
 				return "SOCK_KINDS names no such kind";
 		} else if (cmd == TCPWATCH_CMD_GET_PORTS && type == TCPWATCH_A_SOCK_ADDR) {
@@ -638,9 +644,8 @@ static const char *check_request_attrs(const unsigned char *p, size_t len, uint8
 		} else if (cmd == TCPWATCH_CMD_GET_PORTS && type == TCPWATCH_A_PORTS_TOP) {
 			uint32_t v;
 
-			if (plen != sizeof(v))
+			if (!attr_u32(p + off + NLA_HDRLEN, plen, &v))
 				return "PORTS_TOP is not 4 bytes";
-			memcpy(&v, p + off + NLA_HDRLEN, sizeof(v));
 			if (v < 1 || v > 65535)
 				return "PORTS_TOP is not 1-65535";
 		} else {

@@ -12,6 +12,16 @@ static void put_netns(struct nlmsghdr *nlh, const struct tw_filter *ns)
 		mnl_attr_put_u64(nlh, TCPWATCH_A_NETNS_COOKIE, ns->netns_cookie);
 }
 
+/* The socket filters both GET_SOCKETS and GET_PORTS take: the module applies them. */
+static void put_sock_filter(struct nlmsghdr *nlh, const struct tw_filter *f)
+{
+	put_netns(nlh, f);
+	if (f && f->states)
+		mnl_attr_put_u32(nlh, TCPWATCH_A_SOCK_STATES, f->states);
+	if (f && f->port)
+		mnl_attr_put_u16(nlh, TCPWATCH_A_SOCK_PORT, f->port);
+}
+
 /* A request for @cmd, with the namespace filter when there is one. */
 static int query(struct nl *nl, uint8_t cmd, uint16_t flags, const struct tw_filter *ns,
 		 mnl_cb_t cb, void *data)
@@ -53,12 +63,8 @@ int query_sockets(struct nl *nl, const struct tw_filter *f, uint64_t min_age_ns,
 	struct nlmsghdr *nlh;
 
 	nlh = nl_request(nl, buf, TCPWATCH_CMD_GET_SOCKETS, NLM_F_DUMP);
-	put_netns(nlh, f);
-	/* The module filters too, so the dump is as long as the answer. */
-	if (f && f->states)
-		mnl_attr_put_u32(nlh, TCPWATCH_A_SOCK_STATES, f->states);
-	if (f && f->port)
-		mnl_attr_put_u16(nlh, TCPWATCH_A_SOCK_PORT, f->port);
+	/* The module filters, so the dump is as long as the answer. */
+	put_sock_filter(nlh, f);
 	if (min_age_ns)
 		mnl_attr_put_u64(nlh, TCPWATCH_A_SOCK_MIN_AGE, min_age_ns);
 	return nl_transact(nl, nlh, tw_sockets_cb, s);
@@ -71,13 +77,9 @@ int query_ports(struct nl *nl, const struct tw_filter *f, uint32_t kinds, uint32
 	struct nlmsghdr *nlh;
 
 	nlh = nl_request(nl, buf, TCPWATCH_CMD_GET_PORTS, NLM_F_DUMP);
-	put_netns(nlh, f);
-	if (f->states)
-		mnl_attr_put_u32(nlh, TCPWATCH_A_SOCK_STATES, f->states);
+	put_sock_filter(nlh, f);
 	if (kinds)
 		mnl_attr_put_u32(nlh, TCPWATCH_A_SOCK_KINDS, kinds);
-	if (f->port)
-		mnl_attr_put_u16(nlh, TCPWATCH_A_SOCK_PORT, f->port);
 	if (f->family)
 		mnl_attr_put(nlh, TCPWATCH_A_SOCK_ADDR, f->family == AF_INET6 ? 16 : 4, f->addr);
 	mnl_attr_put_u32(nlh, TCPWATCH_A_PORTS_TOP, top);
