@@ -253,7 +253,27 @@ sed 's/^/timing: /' "$out/timings.txt" 2>/dev/null || true
 # the kernel said when a VM run died (the console is far above by then).
 if [ "$status" -ne 0 ]; then
 	echo "== what failed"
-	grep -hE '^not ok' "$out"/*.tap 2>/dev/null | head -n 10 || true
+	# each failed test with the lane it ran in and what bats printed for it
+	# (its "# " lines: where it failed, and the test's own output)
+	for tap in "$out"/*.tap; do
+		[ -e "$tap" ] || continue
+		name=${tap##*/}
+		# the first 3 lines (where) and the last 30 (the FAIL: comes last)
+		awk -v lane="${name%.tap}" '
+			function flush(i) {
+				for (i = 1; i <= n; i++)
+					if (i <= 3 || i > n - 30)
+						print "    " diag[i]
+					else if (i == 4)
+						print "    # ..."
+				n = 0; on = 0
+			}
+			/^not ok/ { flush(); on = 1; print lane ": " $0; next }
+			/^(ok|1\.\.)/ { flush(); next }
+			on && /^#/ { diag[++n] = $0 }
+			END { flush() }
+		' "$tap"
+	done | head -n 300 || true
 	for console in "$out"/*vm-*.console; do
 		[ -e "$console" ] || continue
 		tap=${console%.console}.tap
