@@ -34,7 +34,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-flavours=(generic) unit=1 vm=1 demo=0 beside='' rt_tests='' debug_tests='' debug_args=(--no-selftest)
+flavours=(generic) late_rt=0 late_rt_pid='' unit=1 vm=1 demo=0 beside='' rt_tests='' debug_tests='' debug_args=(--no-selftest)
 lane_env=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -185,7 +185,15 @@ if [ $vm = 1 ]; then
 			>"$out/beside-$beside.log" 2>&1 &
 		beside_pid=$!
 	fi
-	vm_lanes "$TCPWATCH_KERNEL" "" "${flavours[*]}" "$@" || status=1
+	# With the debug lane, the PREEMPT_RT run waits for it and runs beside
+	# it (its own VM lock): otherwise the debug kernel's VM runs alone at
+	# the end, one host CPU idle (CI's clock: tests/vm/README.md).
+	main_flavours=("${flavours[@]}")
+	if [ -n "$debug_build_pid" ] && [ "${#flavours[@]}" -gt 1 ]; then
+		main_flavours=(generic)
+		late_rt=1
+	fi
+	vm_lanes "$TCPWATCH_KERNEL" "" "${main_flavours[*]}" "$@" || status=1
 
 	# GET_CPUS past what one netlink message holds: a short boot of its own,
 	# 240 possible CPUs (2 online), for the one file that needs them; the
@@ -208,6 +216,13 @@ if [ -n "$beside_pid" ]; then
 	tail -n 5 "$out/beside-$beside.log"
 fi
 
+if [ $late_rt = 1 ]; then
+	echo "== VM tests, $TCPWATCH_KERNEL rt kernel, beside the debug lane (log: ${out#"$TCPWATCH_ROOT"/}/beside-rt.log)"
+	TCPWATCH_VM_LOCK=$TCPWATCH_VM_LOCK-rt vm_lanes "$TCPWATCH_KERNEL" "" rt "$@" \
+		>"$out/beside-rt.log" 2>&1 &
+	late_rt_pid=$!
+fi
+
 # The debug lane: its kernel (waited for), KUnit, then the VM suite on it.
 # Its TAP files join the results below under the name debug-*.
 if [ -n "$debug_build_pid" ]; then
@@ -227,6 +242,12 @@ if [ -n "$debug_build_pid" ]; then
 			cp "$tap" "$out/debug-${tap##*/}"
 		done
 	fi
+fi
+
+if [ -n "$late_rt_pid" ]; then
+	echo "== waiting for the $TCPWATCH_KERNEL rt kernel's run"
+	timed "vm-test $TCPWATCH_KERNEL rt, beside the debug lane (waited for)" wait "$late_rt_pid" || status=1
+	tail -n 5 "$out/beside-rt.log"
 fi
 
 echo "== results"
