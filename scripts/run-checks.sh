@@ -7,7 +7,8 @@
 # the same time; then, for the generic kernel, tests/vm/82-many-cpus.bats in
 # a VM of its own with 240 possible CPUs; then, with --debug, the
 # debug-kernel lane (scripts/check-debug.sh), whose kernel is built in the
-# background from the start. Prints every ok /
+# background from the start, with the PREEMPT_RT run (if asked for) beside
+# it in a second VM. Prints every ok /
 # not ok line and ends with exactly one line "N passed, N failed". Exits
 # non-zero when a test failed, a build failed, or a VM run failed (Oops,
 # WARNING, lockdep, KASAN, stall, timeout, panic: vm-test.sh counts those as
@@ -56,7 +57,7 @@ while [ $# -gt 0 ]; do
 	--no-unit) unit=0; shift ;;
 	--demo) demo=1; shift ;;
 	--beside) beside=$2; shift 2 ;;
-	-h|--help) sed -n '3,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) break ;;
