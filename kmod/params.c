@@ -51,7 +51,7 @@ MODULE_PARM_DESC(ring_size,
 		 "Records in each per-CPU event ring, a power of two (64..1048576, default 4096; 128 bytes each)");
 module_param_cb(max_tracked, &tw_uint_param_ops, &tw_max_tracked, 0444);
 MODULE_PARM_DESC(max_tracked,
-		 "Most sockets tracked at once for dwell time and owner (64..4194304, default 1048576); memory grows with the sockets present, 104 bytes each");
+		 "Most sockets tracked at once for dwell time and owner (64..4194304, default 1048576); memory grows with the sockets present, 88 bytes each");
 module_param_cb(drain_ms, &tw_uint_param_ops, &tw_drain_ms, 0444);
 MODULE_PARM_DESC(drain_ms,
 		 "Milliseconds between deliveries of ring records to netlink listeners (1..1000, default 20)");

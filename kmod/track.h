@@ -22,28 +22,38 @@ struct tw_listen_ext {
 /*
  * What tcpwatch remembers about one live socket (full, request or timewait):
  * when it entered its state and who owns it. Keyed by the kernel object's
- * address, which never leaves the module. 104 bytes: the tuple is read from
- * the live socket by readers (tw_track_snapshot_live()), never stored, and
- * a listener's peaks and counters live in a second pool entry (@ext), so
- * that the many connections do not carry what only the few listeners need.
+ * address, which never leaves the module. 88 bytes: the tuple is read from
+ * the live socket by readers (tw_track_snapshot_live()), never stored; a
+ * listener's peaks and counters live in a second pool entry (@ext), so that
+ * the many connections do not carry what only the few listeners need; and
+ * links are pool indexes (u32), not pointers.
  *
- * Entries are found under RCU (the bucket's hlist) and also read by index
- * from the pool, so no lock covers their fields; each says how it is shared:
- * identity is set before the entry is published (@gen), probes update the
- * rest between tw_track_write_begin() and _end() for readers' copies, and
- * what other CPUs read or change outside that is marked (READ_ONCE(),
- * cmpxchg, atomics).
+ * Entries are found under RCU (the bucket's chain of @next) and also read
+ * by index from the pool, so no lock covers their fields; each says how it
+ * is shared: identity is set before the entry is published (@gen), probes
+ * update the rest between tw_track_write_begin() and _end() for readers'
+ * copies, and what other CPUs read or change outside that is marked
+ * (READ_ONCE(), cmpxchg, atomics).
  */
 struct tw_track {
-	struct hlist_node node;		/* in its hash bucket */
 	const void *key;		/* struct sock / request_sock / tw sock */
-	u32 gen;			/* odd while in use; see tw_track_snapshot_live() */
+	union {
+		/*
+		 * In the table: the next entry of its bucket, pool index + 1
+		 * (0: the last). Kept when the entry is removed, so that a
+		 * lookup standing on it goes on; free one grace period later.
+		 */
+		u32 next;
+		u32 next_free;		/* on the free stack; see free_pop() */
+	};
+	u32 gen;			/* odd while in use and in the table */
 	u32 seq;			/* odd while a probe updates the fields below */
 	u8 state;			/* also READ_ONCE() outside @seq */
 	u8 kind;			/* enum tcpwatch_sk_kind */
 	u8 family;
 	bool ended;			/* a tombstone; xchg, see tw_track_claim_end() */
 	u32 ext;			/* a listener's tw_listen_ext: pool index + 1, or 0 */
+	u32 index;			/* its own, in the pool */
 	union {
 		struct {
 			u64 cookie;	/* overflows.c compares it outside @seq */
@@ -57,8 +67,6 @@ struct tw_track {
 		struct tw_listen_ext listen;
 	};
 	struct llist_node retire;	/* removed: in limbo, then its batch */
-	u32 next_free;			/* pool free stack: index + 1; see free_pop() */
-	u32 index;			/* its own, in the pool */
 };
 
 /*
