@@ -47,6 +47,10 @@
  */
 #define tw_tcp_hashinfo()	(init_net.ipv4.tcp_death_row.hashinfo)
 
+/* A namespace's timewait sockets as sockstat counts them (either substate). */
+#define tw_netns_timewait(net) \
+	(refcount_read(&(net)->ipv4.tcp_death_row.tw_refcount) - 1)
+
 /* Debug build only (bench.c). 6.3 dropped the event argument. */
 #if TW_KERNEL_SINCE(6, 3)
 #define tw_ring_buffer_unlock_commit(rb, ev)	ring_buffer_unlock_commit(rb)

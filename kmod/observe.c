@@ -84,12 +84,6 @@ static void tw_count(struct tw_stats __percpu *stats, const struct tw_transition
 		this_cpu_dec(stats->sockets[tr->oldstate]);
 	if (tr->newstate != TCP_CLOSE)
 		this_cpu_inc(stats->sockets[tr->newstate]);
-	if (tr->kind == TCPWATCH_SK_TIMEWAIT) {
-		if (tr->born)
-			this_cpu_inc(stats->tw_current);
-		else if (tr->newstate == TCP_CLOSE)
-			this_cpu_dec(stats->tw_current);
-	}
 }
 
 static struct tw_track *tw_track_new(const struct tw_transition *tr)

@@ -73,8 +73,6 @@ struct tw_track *tw_seed_enter(const struct sock_common *skc, u8 kind, u8 state)
 		tw_track_write_end(t);
 	}
 	this_cpu_inc(stats->sockets[state]);
-	if (kind == TCPWATCH_SK_TIMEWAIT)
-		this_cpu_inc(stats->tw_current);
 	atomic_inc(&seeded);
 	return t;
 }

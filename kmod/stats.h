@@ -19,7 +19,6 @@ struct tw_stats {
 	u64 ends[TCPWATCH_NR_SK_KINDS][TCPWATCH_NR_REASONS];
 	u64 tw_entered;
 	u64 tw_ended;
-	long tw_current;			/* summed over CPUs: now */
 	u64 synack_retrans;
 	u64 overflows;
 	u64 syn_drops;
@@ -49,6 +48,7 @@ struct tw_summary {
 	u64 ends[TCPWATCH_NR_SK_KINDS][TCPWATCH_NR_REASONS];
 	u64 tw_entered;
 	u64 tw_ended;
+	/* The kernel's own count (sockstat's tw), not the probes' */
 	s64 tw_current;
 	u64 synack_retrans;
 	u64 overflows;

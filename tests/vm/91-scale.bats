@@ -86,7 +86,7 @@ check_counts() {
 	log "$1: ESTABLISHED tcpwatch $est /proc $pest (ss: $(ns_count state established));" \
 		"timewait tcpwatch $tw /proc $ptw (TIME_WAIT $(summary_state "$d/$1.summary" TIME_WAIT)), sockstat $tw_before .. $tw_after;" \
 		"status $(jq -c .tracked "$d/$1.status") seeded $(jq .seeded "$d/$1.status")" \
-		"probes missed $(jq '[.probes[].missed] | add' "$d/$1.status")" \
+		"probes missed $(jq -c '[.probes[] | select(.missed > 0) | {(.name): .missed}] | add // 0' "$d/$1.status")" \
 		"events $(jq -c .events "$d/$1.status")"
 	[ "$est" -eq "$(ns_count state established)" ] ||
 		fail "$1: tcpwatch counts $est ESTABLISHED, ss shows $(ns_count state established)"
