@@ -166,7 +166,7 @@ consumer_stop() {
 		awk -v rss="$rss" '
 			$1 == "tcpwatch_daemon_events_received_total" { r = $2 }
 			$1 == "tcpwatch_daemon_events_missed_total" { m = $2 }
-			$1 == "tcpwatch_daemon_enobufs_total" { e = $2 }
+			$1 == "tcpwatch_daemon_receive_overruns_total" { e = $2 }
 			END { printf "{\"received\":%d,\"missed\":%d,\"enobufs\":%d,\"rss_kb\":%d}\n", r, m, e, rss }
 		' /tmp/tcpwatchd.prom
 		;;

@@ -11,6 +11,9 @@ set -euo pipefail
 packages=(
 	build-essential pkg-config libmnl-dev
 	qemu-system-x86 busybox-static bats cpio kmod iproute2 rsync jq dwarves
+	# promtool (the metrics' lint, the alert rules' tests) and node_exporter
+	# (the VM test of its textfile collector serving tcpwatchd's metrics)
+	prometheus prometheus-node-exporter
 )
 for series in ${KERNEL:-6.1}; do
 	case $series in
@@ -36,3 +39,9 @@ SUDO=
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# Only their programs are wanted here, not a Prometheus server and an
+# exporter running on the build host.
+for unit in prometheus prometheus-node-exporter; do
+	[[ " ${missing[*]} " == *" $unit "* ]] || continue
+	$SUDO systemctl disable --now "$unit" >/dev/null 2>&1 || true
+done

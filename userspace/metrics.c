@@ -68,16 +68,15 @@ static const struct {
 	  SUM_U64(timewait.ended) },
 	{ "tcpwatch_synack_retransmits_total", "counter",
 	  "SYN-ACKs retransmitted, all listeners.", SUM_U64(listen.synack_retrans) },
-	{ "tcpwatch_listen_overflows_total", "counter",
-	  "Accept-queue overflows, all listeners.", SUM_U64(listen.overflows) },
+	{ "tcpwatch_accept_queue_overflows_total", "counter",
+	  "Connections dropped by a full accept queue, all listeners (ListenOverflows).",
+	  SUM_U64(listen.overflows) },
 	{ "tcpwatch_syn_drops_total", "counter", "SYNs dropped, all listeners.",
 	  SUM_U64(listen.syn_drops) },
-	{ "tcpwatch_syncookies_total", "counter", "SYN cookies sent, all listeners.",
+	{ "tcpwatch_syncookies_sent_total", "counter", "SYN cookies sent, all listeners.",
 	  SUM_U64(listen.syncookies) },
 	{ "tcpwatch_events_written_total", "counter",
 	  "Events the module wrote to its rings.", SUM_U64(events.written) },
-	{ "tcpwatch_events_lost_total", "counter",
-	  "Events the module lost (ring full, probe misses).", SUM_U64(events.lost) },
 	{ "tcpwatch_events_unsent_total", "counter",
 	  "Events the module could not send: no memory for a message.", SUM_U64(events.unsent) },
 };
@@ -93,7 +92,7 @@ static void metrics_totals(FILE *f, const struct tw_summary *sum)
 
 static void metrics_ends(FILE *f, const struct tw_summary *sum)
 {
-	const char *name = "tcpwatch_ends_total";
+	const char *name = "tcpwatch_socket_ends_total";
 	char labels[LABELS_LEN];
 	size_t i;
 
@@ -169,13 +168,13 @@ static const struct {
 			   "Largest accept queue seen (of the sockets on the port).", true },
 	[LS_BACKLOG] = { "tcpwatch_listener_backlog", "gauge",
 			 "The listener's backlog (sk_max_ack_backlog).", false },
-	[LS_OVERFLOWS] = { "tcpwatch_listener_overflows_total", "counter",
-			   "Accept queue overflows.", false },
+	[LS_OVERFLOWS] = { "tcpwatch_listener_accept_queue_overflows_total", "counter",
+			   "Connections dropped by the listener's full accept queue.", false },
 	[LS_SYNDROPS] = { "tcpwatch_listener_syn_drops_total", "counter",
 			  "SYNs the listener dropped.", false },
-	[LS_SYNCOOKIES] = { "tcpwatch_listener_syncookies_total", "counter",
+	[LS_SYNCOOKIES] = { "tcpwatch_listener_syncookies_sent_total", "counter",
 			    "SYN cookies the listener sent.", false },
-	[LS_SYNACK] = { "tcpwatch_listener_synack_retrans_total", "counter",
+	[LS_SYNACK] = { "tcpwatch_listener_synack_retransmits_total", "counter",
 			"SYN-ACKs the listener retransmitted.", false },
 };
 
@@ -244,7 +243,11 @@ static size_t ls_group(struct tw_listeners *ls, struct ls_sum *out)
 	return n;
 }
 
-static void metrics_listeners(FILE *f, const struct tw_listeners *ls)
+/*
+ * Per (netns, port) with @netns_label, else per port: every namespace's
+ * listeners on a port summed (their peaks: the largest).
+ */
+static void metrics_listeners(FILE *f, const struct tw_listeners *ls, bool netns_label)
 {
 	struct tw_listeners sorted = *ls;
 	char labels[LABELS_LEN];
@@ -257,12 +260,19 @@ static void metrics_listeners(FILE *f, const struct tw_listeners *ls)
 	if (!sorted.v || !sums)
 		goto out;
 	memcpy(sorted.v, ls->v, ls->n * sizeof(*ls->v));
+	for (i = 0; !netns_label && i < ls->n; i++) {
+		sorted.v[i].netns = 0;
+		sorted.v[i].netns_cookie = 0;
+	}
 	n = ls_group(&sorted, sums);
 	for (m = 0; m < LS_NR; m++) {
 		prom_family(f, ls_metrics[m].name, ls_metrics[m].type, ls_metrics[m].help);
 		for (i = 0; i < n; i++) {
-			snprintf(labels, sizeof(labels), "netns=\"%" PRIu32 "\",port=\"%u\"",
-				 sums[i].netns, sums[i].port);
+			if (netns_label)
+				snprintf(labels, sizeof(labels), "netns=\"%" PRIu32 "\",port=\"%u\"",
+					 sums[i].netns, sums[i].port);
+			else
+				snprintf(labels, sizeof(labels), "port=\"%u\"", sums[i].port);
 			prom_u64(f, ls_metrics[m].name, labels, sums[i].v[m]);
 		}
 	}
@@ -285,19 +295,113 @@ static void metrics_daemon(FILE *f, const struct daemon_stats *d)
 	       "Events tcpwatchd never received (per-CPU sequence gaps).", d->missed);
 	metric(f, "tcpwatch_daemon_events_missed_kernel_total", "counter",
 	       "Of the missed events, those lost in the kernel's ring.", d->missed_kernel);
-	metric(f, "tcpwatch_daemon_enobufs_total", "counter",
-	       "Times tcpwatchd's netlink receive queue overflowed.", d->enobufs);
-	metric(f, "tcpwatch_daemon_malformed_total", "counter",
+	metric(f, "tcpwatch_daemon_receive_overruns_total", "counter",
+	       "Times tcpwatchd's netlink receive queue overflowed (ENOBUFS).", d->enobufs);
+	metric(f, "tcpwatch_daemon_malformed_messages_total", "counter",
 	       "Netlink messages tcpwatchd could not parse.", d->malformed);
-	metric(f, "tcpwatch_daemon_output_lost_total", "counter",
+	metric(f, "tcpwatch_daemon_output_lost_events_total", "counter",
 	       "Event lines tcpwatchd could not write to its output.", d->output_lost);
 }
 
-void metrics_write(FILE *f, const struct tw_summary *sum, const struct tw_listeners *ls,
-		   const uint64_t *leaked, const struct daemon_stats *d)
+/* --- tcpwatch's own health ---------------------------------------------- */
+
+static void metrics_build_info(FILE *f, const struct metrics_input *in)
 {
+	char mod[64], daemon[64], kernel[128];
+	char labels[sizeof(mod) + sizeof(daemon) + sizeof(kernel) + 64];
+
+	prom_label_value(mod, sizeof(mod), in->st ? in->st->version : "");
+	prom_label_value(daemon, sizeof(daemon), in->daemon_version ?: "");
+	prom_label_value(kernel, sizeof(kernel), in->kernel ?: "");
+	snprintf(labels, sizeof(labels), "version=\"%s\",daemon_version=\"%s\",kernel=\"%s\"",
+		 mod, daemon, kernel);
+	prom_family(f, "tcpwatch_build_info", "gauge",
+		    "Always 1: the module's version (empty when not loaded), tcpwatchd's and the kernel's.");
+	prom_u64(f, "tcpwatch_build_info", labels, 1);
+}
+
+/* @which: 0 attached, 1 missed. */
+static void metrics_probes(FILE *f, const struct tw_status *st, int which)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} fam[] = {
+		{ "tcpwatch_probe_attached", "gauge",
+		  "1 if the probe is attached; 0: what it shows is missing (tcpwatch status)." },
+		{ "tcpwatch_probe_missed_total", "counter",
+		  "Times the kernel skipped the probe (kprobe nmissed): each an event lost." },
+	};
+	char name[TW_NAME_LEN * 2 + 1], labels[sizeof(name) + 16];
+	size_t i;
+
+	prom_family(f, fam[which].name, fam[which].type, fam[which].help);
+	for (i = 0; i < st->n_probes; i++) {
+		const struct tw_probe *p = &st->probes[i];
+
+		prom_label_value(name, sizeof(name), p->name);
+		snprintf(labels, sizeof(labels), "probe=\"%s\"", name);
+		prom_u64(f, fam[which].name, labels, which ? p->missed : p->attached);
+	}
+}
+
+/*
+ * Lost events by cause: records overwritten in a CPU's ring before they
+ * were sent (GET_CPUS), and probe hits the kernel skipped. Two counters
+ * read apart, each never going down, rather than one total split by a
+ * subtraction that could.
+ */
+static void metrics_loss(FILE *f, const struct tw_status *st)
+{
+	const char *name = "tcpwatch_events_lost_total";
+	uint64_t ring = 0, probes = 0;
+	size_t i;
+
+	for (i = 0; i < st->n_cpus; i++)
+		ring += st->cpus[i].lost;
+	for (i = 0; i < st->n_probes; i++)
+		probes += st->probes[i].missed;
+	prom_family(f, name, "counter",
+		    "Events the module lost, by cause: ring_full (overwritten before sent), "
+		    "probe_missed (a probe the kernel skipped). The counts stay exact.");
+	prom_u64(f, name, "cause=\"ring_full\"", ring);
+	prom_u64(f, name, "cause=\"probe_missed\"", probes);
+}
+
+static void metrics_status(FILE *f, const struct tw_status *st)
+{
+	metrics_probes(f, st, 0);
+	metrics_probes(f, st, 1);
+	metrics_loss(f, st);
+	metric(f, "tcpwatch_ring_size_records", "gauge",
+	       "Records each CPU's event ring holds (ring_size): the history a consumer may lag by.",
+	       st->ring_size);
+	metric(f, "tcpwatch_tracked_sockets", "gauge",
+	       "Sockets with a tracking entry (dwell time, owner).", st->track_used);
+	metric(f, "tcpwatch_tracked_sockets_limit", "gauge",
+	       "The most sockets tracked at once (max_tracked).", st->track_max);
+	metric(f, "tcpwatch_tracking_memory_bytes", "gauge",
+	       "Memory of the tracking pool and its hash table.", st->track_bytes);
+	prom_family(f, "tcpwatch_track_failures_total", "counter",
+		    "Sockets left without a tracking entry, by cause: full (max_tracked reached), "
+		    "growing (the pool's reserve was empty).");
+	prom_u64(f, "tcpwatch_track_failures_total", "cause=\"full\"", st->track_failed_full);
+	prom_u64(f, "tcpwatch_track_failures_total", "cause=\"growing\"",
+		 st->track_failed_growing);
+}
+
+void metrics_write(FILE *f, const struct metrics_input *in)
+{
+	const struct tw_summary *sum = in->sum;
+
 	metric(f, "tcpwatch_up", "gauge",
-	       "1 if the tcpwatch module answered the last scrape.", sum != NULL);
+	       "1 if the tcpwatch module answered the last read.", sum != NULL);
+	metrics_build_info(f, in);
+	if (in->last_read_ms) {
+		prom_family(f, "tcpwatch_daemon_last_read_timestamp_seconds", "gauge",
+			    "When the module last answered tcpwatchd (Unix time).");
+		prom_ms_as_seconds(f, "tcpwatch_daemon_last_read_timestamp_seconds", NULL,
+				   in->last_read_ms);
+	}
 	if (sum) {
 		metrics_states(f, sum);
 		metrics_transitions(f, sum);
@@ -309,9 +413,11 @@ void metrics_write(FILE *f, const struct tw_summary *sum, const struct tw_listen
 			       "Sockets counted but not tracked (no dwell time or owner): max_tracked reached.",
 			       sum->untracked);
 	}
-	if (ls)
-		metrics_listeners(f, ls);
-	if (leaked)
-		metrics_leaked(f, leaked);
-	metrics_daemon(f, d);
+	if (sum && in->st)
+		metrics_status(f, in->st);
+	if (sum && in->ls)
+		metrics_listeners(f, in->ls, in->netns_label);
+	if (in->leaked)
+		metrics_leaked(f, in->leaked);
+	metrics_daemon(f, in->daemon);
 }

@@ -143,6 +143,34 @@ void prom_u64(FILE *f, const char *name, const char *labels, uint64_t v)
 	fprintf(f, "%" PRIu64 "\n", v);
 }
 
+void prom_ms_as_seconds(FILE *f, const char *name, const char *labels, uint64_t ms)
+{
+	prom_series(f, name, "", labels);
+	fprintf(f, "%" PRIu64 ".%03u\n", ms / 1000, (unsigned int)(ms % 1000));
+}
+
+void prom_label_value(char *buf, size_t size, const char *v)
+{
+	size_t n = 0;
+
+	if (!size)
+		return;
+	for (; *v; v++) {
+		const char *esc = *v == '\\' ? "\\\\" : *v == '"' ? "\\\"" :
+				  *v == '\n' ? "\\n" : NULL;
+		size_t len = esc ? 2 : 1;
+
+		if (n + len >= size)
+			break;
+		if (esc)
+			memcpy(buf + n, esc, 2);
+		else
+			buf[n] = *v;
+		n += len;
+	}
+	buf[n] = '\0';
+}
+
 static void prom_bucket(FILE *f, const char *name, const char *labels,
 			const char *le, uint64_t v)
 {

@@ -33,6 +33,14 @@ int prom_commit(struct prom_file *p);
 void prom_family(FILE *f, const char *name, const char *type, const char *help);
 /* name{labels} value; @labels without braces, may be NULL. */
 void prom_u64(FILE *f, const char *name, const char *labels, uint64_t v);
+/* The same with a value in seconds, given in milliseconds: "12.345". */
+void prom_ms_as_seconds(FILE *f, const char *name, const char *labels, uint64_t ms);
+/*
+ * @v as a label value into @buf (without the quotes): backslash, double
+ * quote and newline escaped as the exposition format wants; cut short, never
+ * in the middle of an escape, if @size is too small.
+ */
+void prom_label_value(char *buf, size_t size, const char *v);
 
 /*
  * A log2 dwell histogram in seconds, at eleven of its bounds (2^k ns, from

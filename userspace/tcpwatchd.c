@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <linux/genetlink.h>
 #include <sys/timerfd.h>
+#include <sys/utsname.h>
 
 #include "cli.h"
 #include "daemonlog.h"
@@ -47,6 +48,10 @@ struct daemon {
 	const char *output;		/* "-" for stdout; NULL: no events followed */
 	const char *log_path;		/* "-" for stderr */
 	const char *prom;		/* NULL: no metrics file */
+	bool netns_label;		/* listener series per (netns, port) */
+	int prom_err;			/* the last write's -errno, said once */
+	uint64_t last_read_ms;		/* Unix time the module last answered */
+	struct utsname uts;
 	uint64_t interval_ns;
 	uint64_t leak_age_ns;
 
@@ -75,7 +80,7 @@ struct daemon {
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG " [--prom FILE] [--interval T] [--log FILE|-]\n"
-		"                 [--leak-age T] [--output FILE|-]\n\n"
+		"                 [--leak-age T] [--output FILE|-] [--netns-label]\n\n"
 		"Every interval, write Prometheus metrics for node_exporter's textfile\n"
 		"collector and log trouble: listener accept-queue overflows and SYN drops\n"
 		"since the last interval (at most a line per listener), and sockets in\n"
@@ -93,7 +98,11 @@ static void usage(FILE *f)
 		"  -L, --leak-age T    a socket leaks after T in its state (default 60s)\n"
 		"  -o, --output FILE   follow the events and append each to FILE; '-' is\n"
 		"                      stdout (default: no per-event output)\n"
+		"  -N, --netns-label   listener metrics per namespace and port (a netns\n"
+		"                      label, which churns with containers); default: per\n"
+		"                      port, every namespace's listeners summed\n"
 		"  -F, --foreground    accepted for compatibility: always the case\n"
+		"  -V, --version       print the version and exit\n"
 		"  -h, --help          this help\n");
 }
 
@@ -196,13 +205,33 @@ static int scan_leaks(struct daemon *d, uint64_t leaked[TCPWATCH_NR_STATES])
  * @log_listeners, also log the listeners' overflows and SYN drops since the
  * last time (once an interval: each line covers the time since the last).
  */
+static uint64_t unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000ull + ts.tv_nsec / 1000000;
+}
+
+/* The write failed (-errno) or worked (0): said when that changes, not each time. */
+static void prom_result(struct daemon *d, int ret)
+{
+	if (ret && ret != d->prom_err)
+		fprintf(stderr, PROG ": writing %s: %s%s\n", d->prom, strerror(-ret),
+			"; said once, tried again every interval");
+	else if (!ret && d->prom_err)
+		fprintf(stderr, PROG ": writing %s works again\n", d->prom);
+	d->prom_err = ret;
+}
+
 static void write_metrics(struct daemon *d, bool log_listeners)
 {
 	static struct tw_summary sum;
 	uint64_t leaked[TCPWATCH_NR_STATES] = {};
 	struct tw_listeners ls = {};
+	struct tw_status st = {};
 	struct prom_file p;
-	bool up = false, scanned = false;
+	bool up = false, scanned = false, status = false;
 	int ret;
 
 	if (d->present) {
@@ -210,9 +239,12 @@ static void write_metrics(struct daemon *d, bool log_listeners)
 		if (!ret)
 			ret = query_listeners(&d->req, NULL, &ls);
 		up = !ret;
-		if (up)
+		if (up) {
 			d->kernel_lost = sum.events.lost;
-		else if (ret == -ENOENT)
+			d->last_read_ms = unix_ms();
+			/* Its health: an error here costs those series, not tcpwatch_up. */
+			status = !query_status(&d->req, &st) && !query_cpus(&d->req, &st);
+		} else if (ret == -ENOENT)
 			detach(d, "module gone");
 		else
 			nl_perror(&d->req, PROG, "reading the aggregates", ret);
@@ -230,14 +262,25 @@ static void write_metrics(struct daemon *d, bool log_listeners)
 	d->stats.output_lost = d->out.lost;
 	ret = prom_begin(&p, d->prom);
 	if (!ret) {
-		metrics_write(p.f, up ? &sum : NULL, up ? &ls : NULL, scanned ? leaked : NULL,
-			      following(d) ? &d->stats : NULL);
+		const struct metrics_input in = {
+			.sum = up ? &sum : NULL,
+			.ls = up ? &ls : NULL,
+			.st = status ? &st : NULL,
+			.leaked = scanned ? leaked : NULL,
+			.daemon = following(d) ? &d->stats : NULL,
+			.netns_label = d->netns_label,
+			.daemon_version = TCPWATCH_VERSION,
+			.kernel = d->uts.release,
+			.last_read_ms = d->last_read_ms,
+		};
+
+		metrics_write(p.f, &in);
 		ret = prom_commit(&p);
 	}
-	if (ret)
-		fprintf(stderr, PROG ": writing %s: %s\n", d->prom, strerror(-ret));
+	prom_result(d, ret);
 out:
 	tw_listeners_free(&ls);
+	tw_status_free(&st);
 }
 
 /* At most once per interval, and only when something new was lost. */
@@ -560,14 +603,16 @@ static int parse_opts(int argc, char *argv[], struct daemon *d)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "leak-age", required_argument, NULL, 'L' },
+		{ "netns-label", no_argument, NULL, 'N' },
 		{ "foreground", no_argument, NULL, 'F' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:p:i:l:L:Fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:p:i:l:L:NFVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			d->output = optarg;
@@ -588,8 +633,14 @@ static int parse_opts(int argc, char *argv[], struct daemon *d)
 					 &d->leak_age_ns))
 				return 1;
 			break;
+		case 'N':
+			d->netns_label = true;
+			break;
 		case 'F':
 			break;
+		case 'V':
+			printf(PROG " %s\n", TCPWATCH_VERSION);
+			return -1;
 		case 'h':
 			usage(stdout);
 			return -1;
@@ -614,6 +665,8 @@ int main(int argc, char *argv[])
 	ret = parse_opts(argc, argv, &d);
 	if (ret)
 		return ret < 0 ? 0 : ret;
+	if (uname(&d.uts))
+		d.uts.release[0] = '\0';
 	evout_init(&d.out, d.output ?: "-");
 	seqtrack_init(&d.seq);
 	listenlog_init(&d.listen);

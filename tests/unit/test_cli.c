@@ -216,6 +216,9 @@ static void test_help(void)
 	expect_help("tcpwatchd", "--help", NULL, "--leak-age");
 	expect_help("tcpwatchd", "--help", NULL, "Usage: tcpwatchd");
 	expect_help("tcpwatch", "--version", NULL, "tcpwatch ");
+	expect_help("tcpwatchd", "--version", NULL, "tcpwatchd ");
+	expect_help("tcpwatchd", "-V", NULL, "tcpwatchd ");
+	expect_help("tcpwatchd", "--help", NULL, "--netns-label");
 }
 
 /* This host never has the module; in a VM that has it, exit 0 is right. */
@@ -326,6 +329,26 @@ static void test_daemon_lifecycle(void)
 	rmdir(dir);
 }
 
+/* A metrics file it cannot write: said once, not every interval. */
+static void test_daemon_unwritable(void)
+{
+	const char *args[] = { "--prom", "/nonexistent-tcpwatch-dir/tcpwatch.prom",
+			       "--interval", "0.1", NULL };
+	FILE *out = tmpfile(), *err = tmpfile();
+	struct timespec wait = { 1, 0 };
+	struct run r;
+	pid_t pid;
+
+	pid = spawn("tcpwatchd", args, out, err);
+	nanosleep(&wait, NULL);
+	kill(pid, SIGTERM);
+	reap(&r, pid, out, err);
+	if (!CHECK(count(r.err, "writing /nonexistent-tcpwatch-dir/tcpwatch.prom") == 1 &&
+		   strstr(r.err, "No such file or directory"),
+		   "tcpwatchd: an unwritable metrics path is said once in ten intervals"))
+		diag(&r);
+}
+
 void test_cli(void)
 {
 	test_usage_errors();
@@ -334,4 +357,5 @@ void test_cli(void)
 	test_netns_cookie_opt();
 	test_no_module();
 	test_daemon_lifecycle();
+	test_daemon_unwritable();
 }

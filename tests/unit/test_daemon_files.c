@@ -312,7 +312,7 @@ static void test_sighup(void)
 	kill(pid, SIGTERM);
 	waitpid(pid, &status, 0);
 	slurp(prom, err, sizeof(err));
-	CHECK(strstr(err, "\ntcpwatch_daemon_output_lost_total 0\n") != NULL,
+	CHECK(strstr(err, "\ntcpwatch_daemon_output_lost_events_total 0\n") != NULL,
 	      "sighup: the metrics count the output's lost lines");
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "sighup: then SIGTERM -> exit 0");
 	slurp(std_err, err, sizeof(err));

@@ -135,7 +135,7 @@ next_interval() {
 
 	[ $(($(daemon_groups) & mask)) = 0 ] || fail "tcpwatchd joined the events group later on"
 	grep -qx 'tcpwatch_daemon_event_output 0' "$dir/m.prom" || fail "the metrics do not say per-event output is off"
-	grep -qE "^tcpwatch_listener_overflows_total\{netns=\"[0-9]+\",port=\"$port\"\} $ovf$" "$dir/m.prom" ||
+	grep -qE "^tcpwatch_listener_accept_queue_overflows_total\{port=\"$port\"\} $ovf$" "$dir/m.prom" ||
 		fail "the metrics lack $ovf overflows for :$port: $(grep "port=\"$port\"" "$dir/m.prom")"
 	! grep -q 'tcpwatch_daemon_events_' "$dir/m.prom" || fail "per-event counters without per-event output"
 	[ ! -s "$(bg_out daemon)" ] || ! grep -q '^{' "$(bg_out daemon)" || fail "events written without --output"

@@ -320,8 +320,8 @@ teardown() {
 	tot=$(awk '$1 == "total" { print $4 }' "$d/daemon.acct")
 	[ "$output" -ge "$tot" ] ||
 		fail "tcpwatchd's tcpwatch_daemon_events_received_total is $output, its output holds $tot records"
-	run awk '$1 == "tcpwatch_daemon_enobufs_total" { print $2 }' "$d/daemon.prom"
-	[ "$output" -ge 1 ] || fail "tcpwatchd's tcpwatch_daemon_enobufs_total is $output after the kernel dropped messages for it"
+	run awk '$1 == "tcpwatch_daemon_receive_overruns_total" { print $2 }' "$d/daemon.prom"
+	[ "$output" -ge 1 ] || fail "tcpwatchd's tcpwatch_daemon_receive_overruns_total is $output after the kernel dropped messages for it"
 	run grep -E '^tcpwatchd: lost events: ' "$BATS_FILE_TMPDIR/daemon.out"
 	[[ ${lines[-1]} == *" missed by us ($missed in total, $kernel of them in the kernel ring)"* ]] ||
 		fail "tcpwatchd's last loss line does not say $missed missed ($kernel in the kernel ring): ${lines[-1]}"
