@@ -5,6 +5,7 @@
 #
 # The image is two concatenated cpio archives (the kernel unpacks both):
 #  - a static part: busybox, bash, bats-core, jq, iproute2's ip and ss, kmod,
+#    Debian's prometheus-node-exporter (when installed),
 #    the kernel modules the tests need (veth, tcp_diag, ...) with their
 #    modules.dep. It only depends on the host's packages and the kernel
 #    release, so it is cached under build/initramfs/, keyed on its inputs;
@@ -120,6 +121,7 @@ static_inputs() {
 		"$(command -v ip)" "$(command -v ss)" /usr/bin/kmod /usr/bin/bats \
 		/usr/lib/bats-core/* /usr/libexec/bats-core/* \
 		/lib/x86_64-linux-gnu/libc.so.6 "$kmeta"
+	stat -L -c '%n %s %Y' "$NODE_EXPORTER" 2>/dev/null || true
 	for m in $(module_closure "${VM_MODULES[@]}"); do
 		stat -L -c '%n %s %Y' "/lib/modules/$kver/$m"
 	done
@@ -139,6 +141,10 @@ build_static() {
 	add_elf "$root" "$(command -v ip)"
 	add_elf "$root" "$(command -v ss)"
 	add_elf "$root" /usr/bin/kmod
+	# node_exporter, for tests/vm/92-node-exporter (skipped without it)
+	if [ -x "$NODE_EXPORTER" ]; then
+		add_elf "$root" "$NODE_EXPORTER"
+	fi
 	for name in insmod rmmod lsmod modinfo modprobe depmod; do
 		ln -s ../bin/kmod "$root/usr/sbin/$name"
 	done
@@ -194,6 +200,7 @@ compress_to() {
 	esac
 }
 
+NODE_EXPORTER=/usr/bin/prometheus-node-exporter
 cache=$TCPWATCH_BUILD/initramfs
 mkdir -p "$cache"
 key=$(static_inputs | sha256sum | cut -c1-16)
@@ -226,6 +233,10 @@ for f in userspace/tcpwatch userspace/tcpwatchd tests/sockdrv tests/synflood tes
 done
 if [ -d "$TCPWATCH_ROOT/tests/vm" ]; then
 	cp -a "$TCPWATCH_ROOT/tests/vm" "$dyn/opt/tcpwatch/tests/"
+fi
+# the alert rules and the dashboard, whose metrics 92-node-exporter looks for
+if [ -d "$TCPWATCH_ROOT/userspace/monitoring" ]; then
+	cp -a "$TCPWATCH_ROOT/userspace/monitoring" "$dyn/opt/tcpwatch/"
 fi
 
 if [ -n "$cmd" ]; then

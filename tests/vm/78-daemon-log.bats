@@ -39,10 +39,6 @@ prom_replaced() {
 	[ "$(stat -c %i "$1" 2>/dev/null)" != "$2" ]
 }
 
-no_syn_sent_to() {
-	[ -z "$(ss -Htan state syn-sent "( dport = :$1 )")" ]
-}
-
 # nl_groups PID: the multicast groups 1-32 (a hex mask, as /proc/net/netlink
 # shows them) of PID's first generic netlink socket (its portid is PID): the
 # one tcpwatch and tcpwatchd subscribe.
@@ -69,38 +65,6 @@ events_group_mask() {
 # daemon_groups: the daemon's groups, as a number.
 daemon_groups() {
 	echo $((16#$(nl_groups "$(bg_pid daemon)")))
-}
-
-# overflow_clients PORT: connections to PORT (a listener with backlog 1 that
-# never accepts) until two of them overflow its accept queue, then none.
-overflow_clients() {
-	local i
-	# backlog 1 holds 2; the other 2 clients' SYNs overflow until they give up
-	for i in 1 2 3 4; do
-		bg_start "cl$i" sockdrv clients 127.0.0.1 "$1" 1 --wait-ms 300
-		wait_for_line "$(bg_out "cl$i")" '^clients ready' 20 || return 1
-	done
-}
-
-stop_clients() {
-	local i
-	for i in 4 3 2 1; do
-		bg_stop "cl$i" || true
-	done
-	wait_for "no client of :$1 in SYN_SENT" 10 no_syn_sent_to "$1"
-}
-
-# listener_overflows PORT: the overflows of the listener on PORT, once they
-# are at least 2 and equal TcpExt ListenOverflows' growth since lc_load.
-listener_overflows() {
-	local json ovf kovf
-	json=$(tw_tmp)/l.json
-	lc_listeners "$json"
-	ovf=$(lc_listener "$json" "$1" overflows)
-	kovf=$(lc_since_load ListenOverflows)
-	[ "$ovf" = "$kovf" ] || fail "listener overflows $ovf, TcpExt ListenOverflows grew by $kovf since load" || return
-	[ "$ovf" -ge 2 ] || fail "only $ovf overflows: the test did not overflow the queue" || return
-	echo "$ovf"
 }
 
 # next_interval FILE: wait until the daemon has replaced its metrics FILE.

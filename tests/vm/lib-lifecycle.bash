@@ -311,3 +311,41 @@ check_both() {
 	check_transitions tcpwatch "$dir/tcpwatch.txt"
 	same_transition_counts tracefs "$dir/kernel.txt" tcpwatch "$dir/tcpwatch.txt"
 }
+
+# ---- a listener whose accept queue overflows (78, 92) ----------------------
+
+no_syn_sent_to() {
+	[ -z "$(ss -Htan state syn-sent "( dport = :$1 )")" ]
+}
+
+# overflow_clients PORT: connections to PORT (a listener with backlog 1 that
+# never accepts) until two of them overflow its accept queue, then none.
+overflow_clients() {
+	local i
+	# backlog 1 holds 2; the other 2 clients' SYNs overflow until they give up
+	for i in 1 2 3 4; do
+		bg_start "cl$i" sockdrv clients 127.0.0.1 "$1" 1 --wait-ms 300
+		wait_for_line "$(bg_out "cl$i")" '^clients ready' 20 || return 1
+	done
+}
+
+stop_clients() {
+	local i
+	for i in 4 3 2 1; do
+		bg_stop "cl$i" || true
+	done
+	wait_for "no client of :$1 in SYN_SENT" 10 no_syn_sent_to "$1"
+}
+
+# listener_overflows PORT: the overflows of the listener on PORT, once they
+# are at least 2 and equal TcpExt ListenOverflows' growth since lc_load.
+listener_overflows() {
+	local json ovf kovf
+	json=$(tw_tmp)/l.json
+	lc_listeners "$json"
+	ovf=$(lc_listener "$json" "$1" overflows)
+	kovf=$(lc_since_load ListenOverflows)
+	[ "$ovf" = "$kovf" ] || fail "listener overflows $ovf, TcpExt ListenOverflows grew by $kovf since load" || return
+	[ "$ovf" -ge 2 ] || fail "only $ovf overflows: the test did not overflow the queue" || return
+	echo "$ovf"
+}
