@@ -38,6 +38,7 @@
 #include "metrics.h"
 #include "prom.h"
 #include "query.h"
+#include "sdnotify.h"
 #include "seqtrack.h"
 #include "sigfd.h"
 
@@ -511,6 +512,10 @@ static int daemon_setup(struct daemon *d)
 	else
 		fprintf(stderr, PROG ": per-event output off: metrics and trouble log only, "
 			"not subscribed to events (--output FILE|- writes each event)\n");
+	/* Type=notify: running, whether or not the module is there yet. */
+	ret = sd_notify_state("READY=1");
+	if (ret)
+		fprintf(stderr, PROG ": telling systemd it is ready: %s\n", strerror(-ret));
 	return 0;
 }
 

@@ -6,11 +6,14 @@
  */
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -349,6 +352,56 @@ static void test_daemon_unwritable(void)
 		diag(&r);
 }
 
+/*
+ * Type=notify: with $NOTIFY_SOCKET set, it sends READY=1 there once set up
+ * (module absent or not); a path, and "@name" in the abstract namespace.
+ */
+static void test_daemon_notify_one(const char *name, bool abstract)
+{
+	const char *args[] = { "--interval", "10", NULL };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { 5, 0 };
+	FILE *out = tmpfile(), *err = tmpfile();
+	char buf[64] = "";
+	struct run r;
+	ssize_t n;
+	pid_t pid;
+	int fd;
+
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", name);
+	if (abstract)
+		sun.sun_path[0] = '\0';
+	/* An abstract name is as long as its address says, no NUL padding. */
+	if (!CHECK(fd >= 0 && !bind(fd, (struct sockaddr *)&sun,
+				    offsetof(struct sockaddr_un, sun_path) + strlen(name)) &&
+		   !setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)),
+		   "tcpwatchd notify: a socket at %s", name))
+		return;
+	setenv("NOTIFY_SOCKET", name, 1);
+	pid = spawn("tcpwatchd", args, out, err);
+	unsetenv("NOTIFY_SOCKET");
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	kill(pid, SIGTERM);
+	reap(&r, pid, out, err);
+	if (!CHECK(n == 7 && !strcmp(buf, "READY=1"),
+		   "tcpwatchd: READY=1 to $NOTIFY_SOCKET %s (got %zd bytes '%s')", name, n, buf))
+		diag(&r);
+	close(fd);
+	if (!abstract)
+		unlink(name);
+}
+
+static void test_daemon_notify(void)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/tmp/tcpwatchd-notify-%d", (int)getpid());
+	test_daemon_notify_one(path, false);
+	snprintf(path, sizeof(path), "@tcpwatchd-notify-%d", (int)getpid());
+	test_daemon_notify_one(path, true);
+}
+
 void test_cli(void)
 {
 	test_usage_errors();
@@ -358,4 +411,5 @@ void test_cli(void)
 	test_no_module();
 	test_daemon_lifecycle();
 	test_daemon_unwritable();
+	test_daemon_notify();
 }
