@@ -98,9 +98,18 @@ bench:
 style:
 	$(MAKE) -C kmod style
 
+# The module into /lib/modules/RELEASE/updates with depmod; the programs,
+# man pages, systemd unit, modules-load.d and tmpfiles.d snippets, alert
+# rules and dashboard under PREFIX. DESTDIR stages it all; uninstall takes
+# away exactly that. Then: systemctl daemon-reload && systemctl enable
+# --now tcpwatchd (Documentation/install.md).
 install: module userspace
-	$(MAKE) -C kmod install
-	$(MAKE) -C userspace install PREFIX=$(PREFIX)
+	$(MAKE) -C kmod install DESTDIR=$(DESTDIR)
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+uninstall:
+	$(MAKE) -C kmod uninstall DESTDIR=$(DESTDIR)
+	$(MAKE) -C userspace uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 clean:
 	$(MAKE) -C kmod clean
@@ -108,4 +117,4 @@ clean:
 	$(MAKE) -C tests clean
 	rm -rf build
 
-.PHONY: all deps module module-debug userspace tests check check-all check-debug demo bench style install clean
+.PHONY: all deps module module-debug userspace tests check check-all check-debug demo bench style install uninstall clean

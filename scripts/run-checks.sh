@@ -164,6 +164,16 @@ if [ $unit = 1 ]; then
 			status=1
 		fi
 	fi
+	echo "== make install and uninstall into a staging tree (scripts/check-install.sh)"
+	set +e
+	"$TCPWATCH_ROOT/scripts/check-install.sh" "$TCPWATCH_KERNEL" | tee "$out/install.tap"
+	rc=${PIPESTATUS[0]}
+	set -e
+	if [ "$rc" -ne 0 ]; then
+		grep -qE '^not ok' "$out/install.tap" ||
+			step_failed "scripts/check-install.sh exited with status $rc" install.tap
+		status=1
+	fi
 fi
 
 # the rig itself, then the suite in the VM, per kernel flavour
