@@ -10,6 +10,21 @@
 #include "cli.h"
 #include "format.h"
 
+int cli_exit_status(int err)
+{
+	switch (err) {
+	case 0:
+		return 0;
+	case -ENOENT:		/* no such generic netlink family */
+	case -EPROTONOSUPPORT:	/* the family is being unregistered */
+		return TW_EXIT_NO_MODULE;
+	case -EPERM:
+	case -EACCES:
+		return TW_EXIT_PERMISSION;
+	}
+	return err > 0 ? err : TW_EXIT_FAILED;
+}
+
 int cli_error(const char *prog, const char *fmt, ...)
 {
 	va_list ap;
@@ -19,7 +34,7 @@ int cli_error(const char *prog, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
-	return 1;
+	return TW_EXIT_USAGE;
 }
 
 int cli_option_error(const char *prog, int c, char *argv[])
@@ -50,11 +65,12 @@ int cli_duration(const char *prog, const char *opt, const char *arg,
 		 uint64_t min_ns, uint64_t max_ns, uint64_t *ns)
 {
 	char lo[16], hi[16];
+	int err = tw_duration_parse(arg, ns);
 
-	if (tw_duration_parse(arg, ns))
+	if (err == -EINVAL)
 		return cli_error(prog, "%s '%s' is not a duration (e.g. 15, 0.5, 500ms, 1m)",
 				 opt, arg);
-	if (*ns < min_ns || *ns > max_ns) {
+	if (err || *ns < min_ns || *ns > max_ns) {
 		tw_duration_format(min_ns, lo, sizeof(lo));
 		tw_duration_format(max_ns, hi, sizeof(hi));
 		return cli_error(prog, "%s '%s' out of range (%s-%s)", opt, arg,
@@ -150,14 +166,14 @@ static int common_opt(const char *prog, int c, const char *arg, struct cli_repor
 		return 0;
 	case 'n':
 		if (cli_number(prog, "--netns", arg, 1, UINT32_MAX, &v))
-			return 1;
+			return TW_EXIT_USAGE;
 		f->netns = v;
 		return 0;
 	case OPT_NETNS_COOKIE:
 		return cli_number(prog, "--netns-cookie", arg, 1, UINT64_MAX, &f->netns_cookie);
 	case 'p':
 		if (cli_number(prog, "--port", arg, 1, 65535, &v))
-			return 1;
+			return TW_EXIT_USAGE;
 		f->port = v;
 		return 0;
 	case 'a':

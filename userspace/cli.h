@@ -10,9 +10,23 @@
 
 #include "filter.h"
 
+/* The exit statuses of tcpwatch and tcpwatchd (tcpwatch(8), tcpwatchd(8)). */
+enum {
+	TW_EXIT_FAILED = 1,	/* an error while running: netlink, memory, output */
+	TW_EXIT_USAGE = 2,	/* bad options or arguments */
+	TW_EXIT_NO_MODULE = 3,	/* the tcpwatch module is not loaded */
+	TW_EXIT_PERMISSION = 4,	/* not allowed: CAP_NET_ADMIN needed */
+};
+
 /*
- * "<prog>: <message>" and a pointer to --help on stderr. Returns 1, the exit
- * status for bad usage, so callers can `return cli_error(...)`.
+ * The exit status for @err: 0, a -errno from netlink or the system, or an
+ * exit status already (positive), returned as it is.
+ */
+int cli_exit_status(int err);
+
+/*
+ * "<prog>: <message>" and a pointer to --help on stderr. Returns
+ * TW_EXIT_USAGE, so callers can `return cli_error(...)`.
  */
 int cli_error(const char *prog, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -20,15 +34,15 @@ int cli_error(const char *prog, const char *fmt, ...)
 /* For getopt_long's '?' and ':' (with opterr = 0 and a leading ':'). */
 int cli_option_error(const char *prog, int c, char *argv[]);
 
-/* Parse an option's number in [min, max]; on error print it and return 1. */
+/* Parse an option's number in [min, max]; on error print it, TW_EXIT_USAGE. */
 int cli_number(const char *prog, const char *opt, const char *arg,
 	       uint64_t min, uint64_t max, uint64_t *out);
 
-/* A duration (tw_duration_parse) in [min_ns, max_ns]; on error print it, 1. */
+/* A duration (tw_duration_parse) in [min_ns, max_ns]; on error print it, TW_EXIT_USAGE. */
 int cli_duration(const char *prog, const char *opt, const char *arg,
 		 uint64_t min_ns, uint64_t max_ns, uint64_t *ns);
 
-/* "CLOSE_WAIT,fin_wait2": add each state to *@mask; on error print it, 1. */
+/* "CLOSE_WAIT,fin_wait2": add each state to *@mask; on error print it, TW_EXIT_USAGE. */
 int cli_states(const char *prog, const char *arg, uint32_t *mask);
 
 /* What a reporting subcommand accepts beyond -j/--json and -h/--help. */
@@ -45,7 +59,7 @@ struct cli_report {
 	struct tw_filter filter;
 };
 
-/* A subcommand's own options, handled by @fn: 0 to go on, 1 after an error. */
+/* A subcommand's own options, handled by @fn: 0 to go on, TW_EXIT_USAGE after an error. */
 struct cli_extra {
 	const struct option *opts;	/* ends with {} */
 	int (*fn)(const char *prog, int c, const char *arg, void *ctx);
@@ -55,8 +69,8 @@ struct cli_extra {
 /*
  * Parse the options of a read-only reporting subcommand: the common ones
  * named by @accept into @r, the others through @extra (may be NULL).
- * Returns 0 to go on, -1 after printing the help (exit 0), or 1 after a
- * usage error.
+ * Returns 0 to go on, -1 after printing the help (exit 0), or TW_EXIT_USAGE
+ * after a usage error.
  */
 int cli_report_opts(const char *prog, int argc, char *argv[], void (*usage)(FILE *),
 		    unsigned int accept, struct cli_report *r, const struct cli_extra *extra);

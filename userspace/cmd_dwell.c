@@ -104,8 +104,9 @@ static int dwell_run(const struct cli_report *r)
 	struct nl nl;
 	int ret;
 
-	if (nl_open_report(&nl, "tcpwatch"))
-		return 1;
+	ret = nl_open_report(&nl, "tcpwatch");
+	if (ret)
+		return cli_exit_status(ret);
 	ret = query_summary(&nl, &r->filter, &sum);
 	if (ret)
 		nl_perror(&nl, "tcpwatch", "reading the summary", ret);
@@ -114,7 +115,7 @@ static int dwell_run(const struct cli_report *r)
 	else
 		dwell_print_human(stdout, &sum, r->filter.states);
 	nl_close(&nl);
-	return ret ? 1 : 0;
+	return cli_exit_status(ret);
 }
 
 int dwell_main(int argc, char *argv[])

@@ -277,7 +277,7 @@ out:
 		close(sigfd);
 	nl_close(&req);
 	nl_close(&live);
-	return ret ? 1 : 0;
+	return cli_exit_status(ret);
 }
 
 static int events_opt(const char *prog, int c, const char *arg, void *ctx)
@@ -314,7 +314,7 @@ int events_main(int argc, char *argv[])
 	e.tuples = malloc(sizeof(*e.tuples));
 	if (!e.tuples) {
 		perror("tcpwatch");
-		return 1;
+		return TW_EXIT_FAILED;
 	}
 	tuplecache_init(e.tuples);
 	seqtrack_init(&e.seq);

@@ -149,8 +149,9 @@ static int leaks_run(struct leaks_opts *o)
 	struct nl nl;
 	int ret;
 
-	if (nl_open_report(&nl, "tcpwatch"))
-		return 1;
+	ret = nl_open_report(&nl, "tcpwatch");
+	if (ret)
+		return cli_exit_status(ret);
 	if (!o->r.filter.states)
 		o->r.filter.states = LEAK_STATES_DEFAULT;
 	ret = query_sockets(&nl, &o->r.filter, o->older_than_ns, &s);
@@ -168,7 +169,7 @@ static int leaks_run(struct leaks_opts *o)
 out:
 	tw_sockets_free(&s);
 	nl_close(&nl);
-	return ret ? 1 : 0;
+	return cli_exit_status(ret);
 }
 
 static int leaks_opt(const char *prog, int c, const char *arg, void *ctx)

@@ -145,8 +145,9 @@ static int listeners_run(const struct cli_report *r)
 	struct nl nl;
 	int ret;
 
-	if (nl_open_report(&nl, "tcpwatch"))
-		return 1;
+	ret = nl_open_report(&nl, "tcpwatch");
+	if (ret)
+		return cli_exit_status(ret);
 	ret = listeners_read(&nl, &r->filter, &ls);
 	if (ret)
 		goto out;
@@ -157,7 +158,7 @@ static int listeners_run(const struct cli_report *r)
 out:
 	tw_listeners_free(&ls);
 	nl_close(&nl);
-	return ret ? 1 : 0;
+	return cli_exit_status(ret);
 }
 
 int listeners_main(int argc, char *argv[])

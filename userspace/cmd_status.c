@@ -129,8 +129,9 @@ static int status_run(bool json)
 	struct nl nl;
 	int ret;
 
-	if (nl_open_report(&nl, "tcpwatch"))
-		return 1;
+	ret = nl_open_report(&nl, "tcpwatch");
+	if (ret)
+		return cli_exit_status(ret);
 	ret = query_status(&nl, &st);
 	if (ret)
 		nl_perror(&nl, "tcpwatch", "reading the status", ret);
@@ -142,7 +143,7 @@ static int status_run(bool json)
 		status_print_human(stdout, &st);
 	tw_status_free(&st);
 	nl_close(&nl);
-	return ret ? 1 : 0;
+	return cli_exit_status(ret);
 }
 
 int status_main(int argc, char *argv[])

@@ -259,8 +259,9 @@ static int summary_run(const struct cli_report *r)
 	struct nl nl;
 	int ret;
 
-	if (nl_open_report(&nl, "tcpwatch"))
-		return 1;
+	ret = nl_open_report(&nl, "tcpwatch");
+	if (ret)
+		return cli_exit_status(ret);
 	ret = query_summary(&nl, &r->filter, &sum);
 	if (ret) {
 		nl_perror(&nl, "tcpwatch", "reading the summary", ret);
@@ -276,7 +277,7 @@ static int summary_run(const struct cli_report *r)
 out:
 	tw_listeners_free(&ls);
 	nl_close(&nl);
-	return ret ? 1 : 0;
+	return cli_exit_status(ret);
 }
 
 int summary_main(int argc, char *argv[])

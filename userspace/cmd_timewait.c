@@ -193,14 +193,19 @@ static int timewait_run(const struct timewait_opts *o)
 	};
 	struct tw_ports ports = {};
 	struct nl nl = {};
-	int ret = 1;
+	int ret = TW_EXIT_FAILED;
 
 	if (!local || !remote) {
 		fprintf(stderr, "tcpwatch: %s\n", strerror(ENOMEM));
 		goto out;
 	}
-	if (nl_open_report(&nl, "tcpwatch") || timewait_read(&nl, o, &before, &after, &ports))
+	ret = nl_open_report(&nl, "tcpwatch");
+	if (!ret)
+		ret = timewait_read(&nl, o, &before, &after, &ports);
+	if (ret) {
+		ret = cli_exit_status(ret);
 		goto out;
+	}
 	timewait_split(&ports, &rep, local, remote, o->top);
 	if (o->r.json)
 		timewait_print_json(stdout, &rep);

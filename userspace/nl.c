@@ -393,7 +393,8 @@ void nl_perror(const struct nl *nl, const char *prog, const char *what, int err)
 		if (extack)
 			break;		/* the module answered: it is there */
 		fprintf(stderr, "%s: module not loaded (no generic netlink family \"%s\"); "
-			"load it with: insmod kmod/tcpwatch.ko\n", prog, TCPWATCH_GENL_NAME);
+			"load it with: modprobe tcpwatch (after make install), or insmod "
+			"tcpwatch.ko from a build tree\n", prog, TCPWATCH_GENL_NAME);
 		return;
 	case -EPROTONOSUPPORT:
 		if (extack)

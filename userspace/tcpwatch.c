@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "array.h"
+#include "cli.h"
 #include "cmds.h"
 
 static const struct subcommand {
@@ -28,7 +29,7 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "Usage: tcpwatch <subcommand> [options]\n"
-		"       tcpwatch --help | --version\n\n"
+		"       tcpwatch help <subcommand> | --help | --version\n\n"
 		"Watch the life of every TCP connection on this host.\n\n"
 		"Subcommands:\n");
 	for (i = 0; i < ARRAY_SIZE(subcommands); i++)
@@ -43,7 +44,16 @@ int main(int argc, char *argv[])
 
 	if (!cmd) {
 		usage(stderr);
-		return 1;
+		return TW_EXIT_USAGE;
+	}
+	if (!strcmp(cmd, "help") && argc > 2) {
+		/* tcpwatch help CMD: CMD's own help */
+		for (i = 0; i < ARRAY_SIZE(subcommands); i++)
+			if (!strcmp(argv[2], subcommands[i].name))
+				return subcommands[i].fn(2, (char *[]){ argv[2], "--help", NULL });
+		fprintf(stderr, "tcpwatch: unknown subcommand '%s'\n\n", argv[2]);
+		usage(stderr);
+		return TW_EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage(stdout);
@@ -58,5 +68,5 @@ int main(int argc, char *argv[])
 			return subcommands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "tcpwatch: unknown subcommand '%s'\n\n", cmd);
 	usage(stderr);
-	return 1;
+	return TW_EXIT_USAGE;
 }

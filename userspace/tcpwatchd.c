@@ -628,7 +628,7 @@ static int parse_opts(int argc, char *argv[], struct daemon *d)
 		case 'i':
 			if (cli_duration(PROG, "--interval", optarg, 10000000ull,
 					 86400000000000ull, &d->interval_ns))
-				return 1;
+				return TW_EXIT_USAGE;
 			break;
 		case 'l':
 			d->log_path = optarg;
@@ -636,7 +636,7 @@ static int parse_opts(int argc, char *argv[], struct daemon *d)
 		case 'L':
 			if (cli_duration(PROG, "--leak-age", optarg, 0, UINT64_MAX,
 					 &d->leak_age_ns))
-				return 1;
+				return TW_EXIT_USAGE;
 			break;
 		case 'N':
 			d->netns_label = true;
@@ -683,5 +683,5 @@ int main(int argc, char *argv[])
 		write_metrics(&d, true);
 	}
 	daemon_teardown(&d);
-	return ret ? 1 : 0;
+	return ret ? TW_EXIT_FAILED : 0;
 }

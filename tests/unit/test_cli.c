@@ -108,8 +108,8 @@ static void expect_usage_error(const char *msg, const char *prog, const char *a,
 	struct run r;
 
 	run(&r, prog, a, b, c, NULL);
-	if (!CHECK(r.status == 1 && strstr(r.err, msg) && !r.out[0],
-		   "cli: %s %s %s %s -> exit 1, \"%s\" on stderr", prog, a ? a : "",
+	if (!CHECK(r.status == 2 && strstr(r.err, msg) && !r.out[0],
+		   "cli: %s %s %s %s -> exit 2 (usage), \"%s\" on stderr", prog, a ? a : "",
 		   b ? b : "", c ? c : "", msg))
 		diag(&r);
 }
@@ -219,6 +219,8 @@ static void test_help(void)
 	expect_help("tcpwatchd", "--help", NULL, "--leak-age");
 	expect_help("tcpwatchd", "--help", NULL, "Usage: tcpwatchd");
 	expect_help("tcpwatch", "--version", NULL, "tcpwatch ");
+	expect_help("tcpwatch", "help", "events", "Usage: tcpwatch events");
+	expect_help("tcpwatch", "help", "timewait", "Usage: tcpwatch timewait");
 	expect_help("tcpwatchd", "--version", NULL, "tcpwatchd ");
 	expect_help("tcpwatchd", "-V", NULL, "tcpwatchd ");
 	expect_help("tcpwatchd", "--help", NULL, "--netns-label");
@@ -235,10 +237,11 @@ static void test_no_module(void)
 
 	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		run(&r, "tcpwatch", subs[i], NULL);
-		CHECK(r.status == 0 || (r.status == 1 && strstr(r.err,
+		CHECK(r.status == 0 || (r.status == 3 && strstr(r.err,
 		      "tcpwatch: module not loaded (no generic netlink family \"tcpwatch\"); "
-		      "load it with: insmod kmod/tcpwatch.ko\n")),
-		      "cli: tcpwatch %s without the module -> exit 1 and how to load it", subs[i]);
+		      "load it with: modprobe tcpwatch (after make install), or insmod "
+		      "tcpwatch.ko from a build tree\n")),
+		      "cli: tcpwatch %s without the module -> exit 3 and how to load it", subs[i]);
 	}
 }
 
@@ -283,13 +286,13 @@ static void test_netns_cookie_opt(void)
 	dup2(saved, 2);
 	close(saved);
 	slurp(err, text, sizeof(text));
-	CHECK(ret == 1 && strstr(text, "x: unknown option '--netns-cookie'"),
+	CHECK(ret == 2 && strstr(text, "x: unknown option '--netns-cookie'"),
 	      "cli: --netns-cookie only where --netns is taken");
 	optind = 0;
 
 	/* Accepted: what follows is the missing module, not a usage error. */
 	run(&run_, "tcpwatch", "listeners", "--netns-cookie", "4096", "--json", NULL);
-	CHECK(run_.status == 0 || (run_.status == 1 && strstr(run_.err, "module not loaded")),
+	CHECK(run_.status == 0 || (run_.status == 3 && strstr(run_.err, "module not loaded")),
 	      "cli: tcpwatch listeners --netns-cookie 4096 is accepted");
 }
 

@@ -287,7 +287,8 @@ static void test_messages(void)
 	expect_stderr(say_sockets, &nl, -ENOENT, "tcpwatch: reading the sockets: No such file "
 		      "or directory (bad attribute)\n", "ENOENT with an extack is not 'no module'");
 	expect_stderr(say_sockets, NULL, -ENOENT, "tcpwatch: module not loaded (no generic "
-		      "netlink family \"tcpwatch\"); load it with: insmod kmod/tcpwatch.ko\n",
+		      "netlink family \"tcpwatch\"); load it with: modprobe tcpwatch (after make "
+		      "install), or insmod tcpwatch.ko from a build tree\n",
 		      "ENOENT without one is the missing module");
 	expect_stderr(say_sockets, NULL, -EPROTONOSUPPORT, "tcpwatch: module not loaded "
 		      "(tcpwatch is being unloaded)\n", "a dump refused while the module goes");

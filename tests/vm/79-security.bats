@@ -91,8 +91,8 @@ nl_refused() {
 		fail "${!who} asking for '$*' is refused without an extack message matching /$SEC_EXTACK_RE/ (extack: '$msg')"
 }
 
-# cli_refused WHO ARGS...: `tcpwatch ARGS` run as WHO fails, printing nothing
-# on stdout, "Operation not permitted" and the kernel's extack message (from
+# cli_refused WHO ARGS...: `tcpwatch ARGS` run as WHO fails with exit status
+# 4 (permission denied), printing nothing on stdout, "Operation not permitted" and the kernel's extack message (from
 # the nl_refused before it) on stderr.
 cli_refused() {
 	local -n who=$1
@@ -102,6 +102,7 @@ cli_refused() {
 	"${who[@]}" tcpwatch "$@" >"$dir/cli.out" 2>"$dir/cli.err" || rc=$?
 	say "tcpwatch $* as ${!who}: exit $rc: $(head -n 2 "$dir/cli.err")"
 	[ "$rc" -ne 0 ] || { fail "${!who}: 'tcpwatch $*' succeeded: $(head -c 300 "$dir/cli.out")"; return; }
+	[ "$rc" -eq 4 ] || { fail "${!who}: 'tcpwatch $*' exits $rc, not 4 (permission denied): $(cat "$dir/cli.err")"; return; }
 	[ ! -s "$dir/cli.out" ] || { fail "${!who}: 'tcpwatch $*' printed data before failing: $(head -c 300 "$dir/cli.out")"; return; }
 	grep -q 'Operation not permitted' "$dir/cli.err" ||
 		{ fail "${!who}: 'tcpwatch $*' does not say EPERM: $(cat "$dir/cli.err")"; return; }

@@ -12,7 +12,7 @@ load lib
 
 PORT=8101
 HELD=${LOAD_ORDER_HELD:-300}
-NOT_LOADED='tcpwatch: module not loaded (no generic netlink family "tcpwatch"); load it with: insmod kmod/tcpwatch.ko'
+NOT_LOADED='tcpwatch: module not loaded (no generic netlink family "tcpwatch"); load it with: modprobe tcpwatch (after make install), or insmod tcpwatch.ko from a build tree'
 # A dump asked for between the kernel's "going" mark and the family's
 # unregistration (netlink_dump_start() cannot take the module any more).
 UNLOADING='tcpwatch: module not loaded (tcpwatch is being unloaded)'
