@@ -123,6 +123,8 @@ static const struct {
 	{ CLI_ADDRPORT, { "addr", required_argument, NULL, 'a' } },
 	{ CLI_STATE, { "state", required_argument, NULL, 's' } },
 	{ CLI_WIDE, { "wide", no_argument, NULL, 'w' } },
+	{ CLI_WIDE, { "no-header", no_argument, NULL, 'H' } },
+	{ CLI_WALL_CLOCK, { "wall-clock", no_argument, NULL, 'T' } },
 };
 
 #define CLI_MAX_OPTS 24
@@ -162,7 +164,13 @@ static int common_opt(const char *prog, int c, const char *arg, struct cli_repor
 		r->json = true;
 		return 0;
 	case 'w':
-		r->wide = true;
+		r->table |= TABLE_WIDE;
+		return 0;
+	case 'H':
+		r->table |= TABLE_NO_HEADER;
+		return 0;
+	case 'T':
+		r->table |= TABLE_WALL_CLOCK;
 		return 0;
 	case 'n':
 		if (cli_number(prog, "--netns", arg, 1, UINT32_MAX, &v))

@@ -50,12 +50,14 @@ enum {
 	CLI_NETNS	= 1 << 0,	/* -n, --netns INODE and --netns-cookie N */
 	CLI_ADDRPORT	= 1 << 1,	/* -p, --port N and -a, --addr ADDR */
 	CLI_STATE	= 1 << 2,	/* -s, --state STATE[,STATE...], repeatable */
-	CLI_WIDE	= 1 << 3,	/* -w, --wide */
+	CLI_WIDE	= 1 << 3,	/* -w, --wide and -H, --no-header: a table */
+	CLI_WALL_CLOCK	= 1 << 4,	/* -T, --wall-clock */
 	CLI_FILTERS	= CLI_NETNS | CLI_ADDRPORT | CLI_STATE,
 };
 
 struct cli_report {
-	bool json, wide;
+	bool json;
+	unsigned int table;		/* TABLE_* (format.h) */
 	struct tw_filter filter;
 };
 

@@ -48,7 +48,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG " [--json] [--follow] [--port N] [--addr ADDR]\n"
 		"                       [--state STATE] [--netns INODE] [--netns-cookie N]\n"
-		"                       [--count N] [--wide]\n\n"
+		"                       [--count N] [--wide] [--no-header] [--wall-clock]\n\n"
 		"Print the connection events still held in the module's per-CPU rings,\n"
 		"oldest first; with --follow keep printing new ones until interrupted.\n"
 		"Lost-event markers are always printed.\n\n"
@@ -64,6 +64,9 @@ static void usage(FILE *f)
 		"                      the inode number, never reused)\n"
 		"  -c, --count N       stop after N events\n"
 		"  -w, --wide          add cpu:seq and socket cookie columns\n"
+		"  -H, --no-header     no header line (for scripts)\n"
+		"  -T, --wall-clock    TIME as the date and time of day, not seconds since\n"
+		"                      boot (--json keeps ts_ns)\n"
 		"  -h, --help          this help\n");
 }
 
@@ -95,7 +98,7 @@ static void show(struct events *e, const struct tw_event *ev)
 	if (e->o.r.json)
 		event_print_json(stdout, ev);
 	else
-		event_print_human(stdout, &full, e->o.r.wide);
+		event_print_human(stdout, &full, e->o.r.table);
 	if (ev->type == TCPWATCH_EV_LOST)
 		return;
 	if (e->o.count && ++e->shown >= e->o.count)
@@ -265,7 +268,7 @@ static int events_run(struct events *e)
 		goto out;
 	}
 	if (!e->o.r.json)
-		event_print_header(stdout, e->o.r.wide);
+		event_print_header(stdout, e->o.r.table);
 	ret = show_history(e);
 	if (!ret && e->o.follow)
 		ret = follow(e, &live, sigfd);
@@ -300,7 +303,8 @@ static int parse_opts(int argc, char *argv[], struct events_opts *o)
 	};
 	const struct cli_extra extra = { opts, events_opt, o };
 
-	return cli_report_opts(PROG, argc, argv, usage, CLI_FILTERS | CLI_WIDE, &o->r, &extra);
+	return cli_report_opts(PROG, argc, argv, usage, CLI_FILTERS | CLI_WIDE | CLI_WALL_CLOCK,
+			       &o->r, &extra);
 }
 
 int events_main(int argc, char *argv[])

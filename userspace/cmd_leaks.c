@@ -27,7 +27,7 @@ struct leaks_opts {
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG " [--older-than DURATION] [--state STATE] [--json]\n"
-		"                      [--wide] [--netns INODE] [--netns-cookie N]\n"
+		"                      [--wide] [--no-header] [--netns INODE] [--netns-cookie N]\n"
 		"                      [--port N] [--addr ADDR]\n\n"
 		"Sockets that have been in CLOSE_WAIT, FIN_WAIT2, LAST_ACK, SYN_RECV,\n"
 		"NEW_SYN_RECV, SYN_SENT, FIN_WAIT1 or CLOSING for longer than DURATION,\n"
@@ -40,6 +40,7 @@ static void usage(FILE *f)
 		"  -j, --json          a JSON array of socket objects (see tcpwatch(8))\n"
 		"  -w, --wide          add namespace (inode and cookie) and socket cookie\n"
 		"                      columns\n"
+		"  -H, --no-header     no header line (for scripts)\n"
 		"  -n, --netns INODE   only this network namespace (inode number)\n"
 		"      --netns-cookie N\n"
 		"                      only this network namespace (its cookie: unlike\n"
@@ -117,13 +118,16 @@ static int human_owners(FILE *f, const struct tw_sockets *s)
 	return 0;
 }
 
-void leaks_print_human(FILE *f, const struct tw_sockets *s, bool wide)
+void leaks_print_human(FILE *f, const struct tw_sockets *s, unsigned int table)
 {
+	bool wide = table & TABLE_WIDE;
 	size_t i;
 
-	if (wide)
-		fprintf(f, WIDE_FMT, "NETNS", "NETNS_COOKIE", "COOKIE");
-	fprintf(f, HUMAN_FMT, "STATE", "SK", "AGE", "LOCAL", "PEER", "PROCESS");
+	if (!(table & TABLE_NO_HEADER)) {
+		if (wide)
+			fprintf(f, WIDE_FMT, "NETNS", "NETNS_COOKIE", "COOKIE");
+		fprintf(f, HUMAN_FMT, "STATE", "SK", "AGE", "LOCAL", "PEER", "PROCESS");
+	}
 	if (!s->n)
 		fprintf(f, "(none)\n");
 	for (i = 0; i < s->n; i++)
@@ -163,7 +167,7 @@ static int leaks_run(struct leaks_opts *o)
 	if (o->r.json) {
 		leaks_print_json(stdout, &s);
 	} else {
-		leaks_print_human(stdout, &s, o->r.wide);
+		leaks_print_human(stdout, &s, o->r.table);
 		print_untracked(&nl, &o->r.filter);
 	}
 out:

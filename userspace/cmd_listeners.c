@@ -18,7 +18,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [--json] [--wide] [--netns INODE]\n"
+	fprintf(f, "Usage: " PROG " [--json] [--wide] [--no-header] [--netns INODE]\n"
 		"                          [--netns-cookie N] [--port N] [--addr ADDR]\n\n"
 		"Listening TCP sockets with their SYN queue and accept queue (now and\n"
 		"peak), backlog (Linux admits backlog+1 to each queue), accept-queue\n"
@@ -26,6 +26,7 @@ static void usage(FILE *f)
 		"  -j, --json          a JSON array of listener objects (see tcpwatch(8))\n"
 		"  -w, --wide          add namespace (inode and cookie), SYN-ACK\n"
 		"                      retransmits, socket cookie\n"
+		"  -H, --no-header     no header line (for scripts)\n"
 		"  -n, --netns INODE   only this network namespace (inode number)\n"
 		"      --netns-cookie N\n"
 		"                      only this network namespace (its cookie: unlike\n"
@@ -117,11 +118,13 @@ static void human_listener(FILE *f, const struct tw_listener *l, bool wide)
 	fprintf(f, " %s\n", owner);
 }
 
-void listeners_print_human(FILE *f, const struct tw_listeners *ls, bool wide)
+void listeners_print_human(FILE *f, const struct tw_listeners *ls, unsigned int table)
 {
+	bool wide = table & TABLE_WIDE;
 	size_t i;
 
-	human_header(f, wide);
+	if (!(table & TABLE_NO_HEADER))
+		human_header(f, wide);
 	if (!ls->n)
 		fprintf(f, "(none)\n");
 	for (i = 0; i < ls->n; i++)
@@ -154,7 +157,7 @@ static int listeners_run(const struct cli_report *r)
 	if (r->json)
 		listeners_print_json(stdout, &ls);
 	else
-		listeners_print_human(stdout, &ls, r->wide);
+		listeners_print_human(stdout, &ls, r->table);
 out:
 	tw_listeners_free(&ls);
 	nl_close(&nl);

@@ -241,7 +241,7 @@ void summary_print_human(FILE *f, const struct tw_summary *sum,
 	fprintf(f, "LISTEN     overflows %" PRIu64 "  syn_drops %" PRIu64 "  syncookies %"
 		PRIu64 "  synack_retrans %" PRIu64 "\n\n", sum->listen.overflows,
 		sum->listen.syn_drops, sum->listen.syncookies, sum->listen.synack_retrans);
-	listeners_print_human(f, ls, false);
+	listeners_print_human(f, ls, 0);
 	human_dwell(f, sum);
 	if (sum->has_untracked && sum->untracked)
 		fprintf(f, "\nUNTRACKED  %" PRIu64 " sockets counted without dwell time or owner"

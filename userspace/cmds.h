@@ -40,11 +40,12 @@ int listeners_read(struct nl *nl, const struct tw_filter *f, struct tw_listeners
 /* One listener object, as in summary's "listeners" and `listeners --json`. */
 void json_listener(struct json *j, const struct tw_listener *l);
 void listeners_print_json(FILE *f, const struct tw_listeners *ls);
-void listeners_print_human(FILE *f, const struct tw_listeners *ls, bool wide);
+/* @table: TABLE_* (format.h) */
+void listeners_print_human(FILE *f, const struct tw_listeners *ls, unsigned int table);
 
 /* @s as leaks_select() left it: oldest first. */
 void leaks_print_json(FILE *f, const struct tw_sockets *s);
-void leaks_print_human(FILE *f, const struct tw_sockets *s, bool wide);
+void leaks_print_human(FILE *f, const struct tw_sockets *s, unsigned int table);
 
 /* The states in @states (0: all with samples). */
 void dwell_print_json(FILE *f, const struct tw_summary *sum, uint32_t states);

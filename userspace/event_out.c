@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
@@ -98,15 +99,23 @@ void event_print_json(FILE *f, const struct tw_event *ev)
 	fputc('\n', f);
 }
 
-#define HUMAN_FMT	"%13s %-4s %-24s %-21s %-21s %8s %s"
+#define HUMAN_FMT	"%*s %-4s %-24s %-21s %-21s %8s %s"
 #define WIDE_FMT	"%-12s %-20s "
 
-void event_print_header(FILE *f, bool wide)
+/* The TIME column: seconds since boot, or "2026-12-08 01:57:06.123456". */
+static int time_width(unsigned int table)
 {
-	if (wide)
+	return table & TABLE_WALL_CLOCK ? 26 : 13;
+}
+
+void event_print_header(FILE *f, unsigned int table)
+{
+	if (table & TABLE_NO_HEADER)
+		return;
+	if (table & TABLE_WIDE)
 		fprintf(f, WIDE_FMT, "CPU:SEQ", "COOKIE");
-	fprintf(f, HUMAN_FMT "\n", "TIME", "SK", "TRANSITION", "LOCAL", "PEER",
-		"DWELL", "PROCESS");
+	fprintf(f, HUMAN_FMT "\n", time_width(table), "TIME", "SK", "TRANSITION", "LOCAL",
+		"PEER", "DWELL", "PROCESS");
 }
 
 static const char *state_or_unknown(const struct tw_event *ev, unsigned int attr,
@@ -157,30 +166,60 @@ static void human_extras(FILE *f, const struct tw_event *ev)
 		fprintf(f, " backlog=%" PRIu32, ev->backlog);
 }
 
-static void human_time(const struct tw_event *ev, char *buf, size_t len)
+/*
+ * CLOCK_REALTIME less CLOCK_MONOTONIC (which ts_ns is), taken once: what
+ * turns an event's time into the time of day, as dmesg -T does (a clock
+ * set since then, or a suspend, shifts it the same way).
+ */
+static int64_t realtime_offset_ns(void)
 {
-	snprintf(buf, len, "%" PRIu64 ".%06" PRIu64, ev->ts_ns / 1000000000,
-		 ev->ts_ns / 1000 % 1000000);
+	static int64_t offset;
+	static bool known;
+	struct timespec rt, mono;
+
+	if (!known) {
+		clock_gettime(CLOCK_REALTIME, &rt);
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		offset = (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
+		known = true;
+	}
+	return offset;
 }
 
-static void human_lost(FILE *f, const struct tw_event *ev, const char *time)
+static void human_time(const struct tw_event *ev, unsigned int table, char *buf, size_t len)
 {
-	fprintf(f, "%13s lost %" PRIu64 " events on cpu %" PRIu32
-		" (overwritten in the kernel ring)\n", time, ev->lost, ev->cpu);
+	int64_t ns = (int64_t)ev->ts_ns + realtime_offset_ns();
+	time_t sec = ns / 1000000000;
+	struct tm tm;
+	size_t n;
+
+	if (!(table & TABLE_WALL_CLOCK) || ns < 0 || !localtime_r(&sec, &tm) ||
+	    !(n = strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))) {
+		snprintf(buf, len, "%" PRIu64 ".%06" PRIu64, ev->ts_ns / 1000000000,
+			 ev->ts_ns / 1000 % 1000000);
+		return;
+	}
+	snprintf(buf + n, len - n, ".%06" PRIu64, (uint64_t)ns / 1000 % 1000000);
 }
 
-void event_print_human(FILE *f, const struct tw_event *ev, bool wide)
+static void human_lost(FILE *f, const struct tw_event *ev, const char *time, int width)
 {
-	char time[32], what[40], local[TW_ADDRPORT_LEN], peer[TW_ADDRPORT_LEN];
+	fprintf(f, "%*s lost %" PRIu64 " events on cpu %" PRIu32
+		" (overwritten in the kernel ring)\n", width, time, ev->lost, ev->cpu);
+}
+
+void event_print_human(FILE *f, const struct tw_event *ev, unsigned int table)
+{
+	char time[48], what[40], local[TW_ADDRPORT_LEN], peer[TW_ADDRPORT_LEN];
 	char dwell[16] = "-", owner[TW_OWNER_LEN], cpuseq[32];
 
-	if (wide) {
+	if (table & TABLE_WIDE) {
 		snprintf(cpuseq, sizeof(cpuseq), "%" PRIu32 ":%" PRIu64, ev->cpu, ev->seq);
 		fprintf(f, "%-12s %-20" PRIu64 " ", cpuseq, ev->cookie);
 	}
-	human_time(ev, time, sizeof(time));
+	human_time(ev, table, time, sizeof(time));
 	if (ev->type == TCPWATCH_EV_LOST) {
-		human_lost(f, ev, time);
+		human_lost(f, ev, time, time_width(table));
 		return;
 	}
 	human_what(ev, what, sizeof(what));
@@ -188,8 +227,8 @@ void event_print_human(FILE *f, const struct tw_event *ev, bool wide)
 	if (tw_event_has(ev, TCPWATCH_A_EV_DWELL))
 		tw_duration_format(ev->dwell_ns, dwell, sizeof(dwell));
 	tw_owner_format(ev->pid, ev->comm, true, owner, sizeof(owner));
-	fprintf(f, HUMAN_FMT, time, tw_sk_kind_short(ev->sk), what, local, peer, dwell,
-		owner);
+	fprintf(f, HUMAN_FMT, time_width(table), time, tw_sk_kind_short(ev->sk), what, local,
+		peer, dwell, owner);
 	human_extras(f, ev);
 	fputc('\n', f);
 }

@@ -26,8 +26,9 @@ void event_print_json(FILE *f, const struct tw_event *ev);
 void event_endpoints(const struct tw_event *ev, char *local, char *peer, size_t len);
 
 /* Column headers and rows for people; --wide adds cpu:seq and the cookie. */
-void event_print_header(FILE *f, bool wide);
-void event_print_human(FILE *f, const struct tw_event *ev, bool wide);
+/* @table: TABLE_* (format.h) */
+void event_print_header(FILE *f, unsigned int table);
+void event_print_human(FILE *f, const struct tw_event *ev, unsigned int table);
 
 /*
  * tcpwatchd's --output. Lines collect in memory and go out with one write(2)

@@ -17,6 +17,13 @@
 /* "pid 4194304 (" + comm + ")" */
 #define TW_OWNER_LEN	96
 
+/* How a table of the human output is printed (-w, -H, -T). */
+enum {
+	TABLE_WIDE		= 1 << 0,	/* more columns */
+	TABLE_NO_HEADER		= 1 << 1,	/* no header line: for scripts */
+	TABLE_WALL_CLOCK	= 1 << 2,	/* events: date and time, not seconds since boot */
+};
+
 /*
  * Each returns NULL for a value this build does not know. State 0 is
  * "UNKNOWN", as the module names it, but tw_state_parse() does not take it.

@@ -2,9 +2,12 @@
 /* The printed forms: exact JSON lines and the text tables. */
 #include <arpa/inet.h>
 #include <string.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "cmds.h"
 #include "event_out.h"
+#include "format.h"
 #include "tap.h"
 
 #define HAS(attr) (1u << TCPWATCH_A_EV_##attr)
@@ -98,11 +101,11 @@ static void test_event_human(void)
 	struct tw_event ev = sample_event();
 	struct capture c;
 
-	event_print_header(capture_begin(&c), false);
-	event_print_human(c.f, &ev, false);
+	event_print_header(capture_begin(&c), 0);
+	event_print_human(c.f, &ev, 0);
 	ev.type = TCPWATCH_EV_LOST;
 	ev.lost = 3;
-	event_print_human(c.f, &ev, false);
+	event_print_human(c.f, &ev, 0);
 	tap_streq(capture_end(&c),
 		  "         TIME SK   TRANSITION               LOCAL                 PEER"
 		  "                     DWELL PROCESS\n"
@@ -111,6 +114,42 @@ static void test_event_human(void)
 		  "   123.456789 lost 3 events on cpu 1 (overwritten in the kernel ring)\n",
 		  "event text: header, state row, lost row");
 	capture_free(&c);
+
+	event_print_header(capture_begin(&c), TABLE_NO_HEADER);
+	tap_streq(capture_end(&c), "", "event text: --no-header prints no header");
+	capture_free(&c);
+}
+
+/* -T: the time of day the event happened, as dmesg -T gives it. */
+static void test_event_wall_clock(void)
+{
+	struct tw_event ev = sample_event();
+	struct timespec mono, rt;
+	struct capture c;
+	const char *out;
+	struct tm tm = {};
+	char *rest;
+	time_t when;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	ev.ts_ns = mono.tv_sec * 1000000000ull + mono.tv_nsec - 3600000000000ull;	/* an hour ago */
+	event_print_header(capture_begin(&c), TABLE_WALL_CLOCK);
+	event_print_human(c.f, &ev, TABLE_WALL_CLOCK);
+	out = capture_end(&c);
+	CHECK(!strncmp(out, "                      TIME SK   TRANSITION", 42),
+	      "event text -T: the TIME column is 26 wide");
+	rest = strptime(strchr(out, '\n') + 1, "%Y-%m-%d %H:%M:%S.", &tm);
+	when = timegm(&tm);
+	CHECK(rest && strspn(rest, "0123456789") == 6 && !strncmp(rest + 6, " full SYN_SENT", 14) &&
+	      labs((long)(when - (rt.tv_sec - 3600))) <= 2,
+	      "event text -T: an hour ago as date and time of day, microseconds (%.40s)",
+	      strchr(out, '\n') + 1);
+	capture_free(&c);
+	unsetenv("TZ");
+	tzset();
 }
 
 static struct tw_summary *sample_summary(void)
@@ -291,6 +330,7 @@ void test_output(void)
 {
 	test_event_json();
 	test_event_human();
+	test_event_wall_clock();
 	test_summary_out();
 	test_status_out();
 	test_status_many_cpus();

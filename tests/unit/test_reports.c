@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "format.h"
 #include "event_out.h"
 #include "hist.h"
 #include "leaks.h"
@@ -83,7 +84,7 @@ static void test_listeners_out(void)
 	capture_free(&c);
 	CHECK_JSON("listeners (none)", listeners_print_json(f, &none));
 
-	listeners_print_human(capture_begin(&c), &ls, false);
+	listeners_print_human(capture_begin(&c), &ls, 0);
 	out = capture_end(&c);
 	CHECK(starts(out, "LOCAL                 SYNQ/PEAK ACCQ/PEAK BKLOG OVERFL  DROPS "
 		       "COOKIES PROCESS\n"
@@ -95,20 +96,24 @@ static void test_listeners_out(void)
 			  "COOKIES PROCESS\n") <= 80 && !strchr(out, '\x1b'),
 	      "listeners text: header fits 80 columns, no escape bytes");
 	capture_free(&c);
-	listeners_print_human(capture_begin(&c), &ls, true);
+	listeners_print_human(capture_begin(&c), &ls, TABLE_WIDE);
 	out = capture_end(&c);
 	CHECK(strstr(out, "NETNS      NETNS_COOKIE LOCAL") && strstr(out, "SYNACKRTX COOKIE") &&
 	      strstr(out, "\n4026531840 1            *:80 ") && strstr(out, "        3 77      "),
 	      "listeners text --wide: namespace (inode, cookie), SYN-ACK retransmits, cookie");
 	capture_free(&c);
-	listeners_print_human(capture_begin(&c), &none, false);
+	listeners_print_human(capture_begin(&c), &none, 0);
 	out = capture_end(&c);
 	CHECK(strstr(out, "\n(none)\n") != NULL, "listeners text: none");
+	capture_free(&c);
+	listeners_print_human(capture_begin(&c), &ls, TABLE_NO_HEADER);
+	out = capture_end(&c);
+	CHECK(starts(out, "*:80 ") && !strstr(out, "LOCAL"), "listeners text --no-header: rows only");
 	capture_free(&c);
 	/* As a caller without CAP_NET_ADMIN gets them: owner hidden. */
 	l[0].pid = l[1].pid = 0;
 	l[0].comm[0] = l[1].comm[0] = '\0';
-	listeners_print_human(capture_begin(&c), &ls, false);
+	listeners_print_human(capture_begin(&c), &ls, 0);
 	out = capture_end(&c);
 	CHECK(strstr(out, "\n*:80                        1/9     2/129   128      5      6   1.23M "
 		     "-\n") != NULL, "listeners text: hidden owner shown as -");
@@ -156,7 +161,7 @@ static void test_leaks_out(void)
 	capture_free(&c);
 	CHECK_JSON("leaks (none)", leaks_print_json(f, &none));
 
-	leaks_print_human(capture_begin(&c), &s, false);
+	leaks_print_human(capture_begin(&c), &s, 0);
 	out = capture_end(&c);
 	CHECK(starts(out, "STATE        SK       AGE LOCAL                 PEER"
 		       "                  PROCESS\n"
@@ -168,18 +173,18 @@ static void test_leaks_out(void)
 	      "leaks text: rows oldest first, then a line per owner");
 	capture_free(&c);
 	memcpy(v[1].comm, "nginx", sizeof("nginx"));
-	leaks_print_human(capture_begin(&c), &s, false);
+	leaks_print_human(capture_begin(&c), &s, 0);
 	out = capture_end(&c);
 	CHECK(widest_line(out) <= 80, "leaks text: fits 80 columns (widest %zu)",
 	      widest_line(out));
 	capture_free(&c);
-	leaks_print_human(capture_begin(&c), &s, true);
+	leaks_print_human(capture_begin(&c), &s, TABLE_WIDE);
 	out = capture_end(&c);
 	CHECK(strstr(out, "NETNS      NETNS_COOKIE COOKIE               STATE") &&
 	      strstr(out, "\n4026532281 17           5                    CLOSE_WAIT"),
 	      "leaks text --wide: namespace (inode, cookie) and socket cookie first");
 	capture_free(&c);
-	leaks_print_human(capture_begin(&c), &none, false);
+	leaks_print_human(capture_begin(&c), &none, 0);
 	out = capture_end(&c);
 	CHECK(strstr(out, "PROCESS\n(none)\n") && !strstr(out, "pid"), "leaks text: none");
 	capture_free(&c);
@@ -335,7 +340,7 @@ static void test_overflow_event(void)
 	ev.type = TCPWATCH_EV_SYN_DROP;
 	memcpy(ev.comm, HOSTILE_COMM, sizeof(HOSTILE_COMM));
 	CHECK_JSON("syn_drop event, hostile comm", event_print_json(f, &ev));
-	event_print_human(capture_begin(&c), &ev, false);
+	event_print_human(capture_begin(&c), &ev, 0);
 	out = capture_end(&c);
 	CHECK(starts(out, "     2.000000 full syn_drop                 127.0.0.1:8080        -"
 		       "                            - 12/\"\\??[2J") &&
