@@ -131,7 +131,9 @@ settle() {
 	[ "$(lc_listener "$dir/l.json" "$PORT" syncookies)" = 0 ] || fail "SYN cookies counted with tcp_syncookies=0"
 	tcpwatch events --json --port "$PORT" >"$dir/ev.json"
 	run jq -s '[.[] | select(.type == "syn_drop")] | length' "$dir/ev.json"
-	[ "$output" = "$drops" ] || fail "$output syn_drop events, $drops drops"
+	[ "$output" = "$drops" ] ||
+		fail "$output syn_drop events, $drops drops; distinct (cpu, seq): $(jq -s '[.[] | select(.type == "syn_drop") | "\(.cpu):\(.seq)"] | unique | length' "$dir/ev.json");" \
+			"the events: $(jq -c 'select(.type == "syn_drop") | [.cpu, .seq, .ts_ns, .sport, .syn_queue]' "$dir/ev.json" | tr '\n' ' ')"
 	jq -c 'select(.type == "syn_drop")' "$dir/ev.json" | head -n 1 | sed 's/^/#   /' >&3
 	settle
 	bg_stop srv || true
