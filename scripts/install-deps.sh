@@ -14,6 +14,8 @@ packages=(
 	# promtool (the metrics' lint, the alert rules' tests) and node_exporter
 	# (the VM test of its textfile collector serving tcpwatchd's metrics)
 	prometheus prometheus-node-exporter
+	# Graphviz's dot: tcpwatch graph --format svg, and its unit test
+	graphviz
 )
 for series in ${KERNEL:-6.1}; do
 	case $series in

@@ -22,6 +22,10 @@ int listeners_main(int argc, char *argv[]);
 int leaks_main(int argc, char *argv[]);
 int dwell_main(int argc, char *argv[]);
 int timewait_main(int argc, char *argv[]);
+int graph_main(int argc, char *argv[]);
+
+/* The RFC 9293 state diagram with @sum's transition counts, as DOT. */
+void graph_print_dot(FILE *f, const struct tw_summary *sum);
 
 /* Output of each subcommand, apart from how it got its data (for tests). */
 void summary_print_json(FILE *f, const struct tw_summary *sum,

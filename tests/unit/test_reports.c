@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmds.h"
 #include "format.h"
@@ -349,6 +350,58 @@ static void test_overflow_event(void)
 	capture_free(&c);
 }
 
+
+/* tcpwatch graph: the RFC 9293 diagram with counts, as DOT that dot reads. */
+static void test_graph(void)
+{
+	static struct tw_summary sum;
+	char path[] = "/tmp/tcpwatch-graph-XXXXXX", cmd[128];
+	struct capture c;
+	const char *out;
+	FILE *f;
+	int fd;
+
+	memset(&sum, 0, sizeof(sum));
+	sum.n_transitions = 4;
+	sum.transitions[0] = (struct tw_transition){ TCPWATCH_SK_FULL, TCPWATCH_SYN_SENT,
+						     TCPWATCH_ESTABLISHED, 1000 };
+	sum.transitions[1] = (struct tw_transition){ TCPWATCH_SK_FULL, TCPWATCH_ESTABLISHED,
+						     TCPWATCH_CLOSE, 7 };
+	sum.transitions[2] = (struct tw_transition){ TCPWATCH_SK_TIMEWAIT, TCPWATCH_TIME_WAIT,
+						     TCPWATCH_CLOSE, 5 };
+	sum.transitions[3] = (struct tw_transition){ TCPWATCH_SK_FULL, TCPWATCH_TIME_WAIT,
+						     TCPWATCH_CLOSE, 5 };
+	graph_print_dot(capture_begin(&c), &sum);
+	out = capture_end(&c);
+	CHECK(strstr(out, "digraph tcp_states {") && strstr(out, "  \"NEW_SYN_RECV\";\n") &&
+	      strstr(out, "  \"CLOSE\";\n") && !strstr(out, "UNKNOWN"),
+	      "graph: a digraph with the twelve states");
+	CHECK(strstr(out, "  \"SYN_SENT\" -> \"ESTABLISHED\" [label=\"1000\", penwidth=5.5];\n") != NULL,
+	      "graph: a taken edge of the diagram, its count as label and width");
+	CHECK(strstr(out, "  \"TIME_WAIT\" -> \"CLOSE\" [label=\"10\", penwidth=2.5];\n") != NULL,
+	      "graph: each kind's counts of an edge summed");
+	CHECK(strstr(out, "  \"ESTABLISHED\" -> \"CLOSE\" [label=\"7\", penwidth=2.3, "
+		     "color=steelblue, fontcolor=steelblue];\n") != NULL,
+	      "graph: an edge beyond the diagram (a reset) drawn in blue");
+	CHECK(strstr(out, "  \"CLOSING\" -> \"TIME_WAIT\" [style=dashed, color=gray75];\n") &&
+	      !strstr(out, "\"ESTABLISHED\" -> \"LISTEN\""),
+	      "graph: the diagram's edges never taken are faint, nothing else is drawn");
+	fd = mkstemp(path);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f) {
+		fputs(out, f);
+		fclose(f);
+	}
+	if (system("command -v dot >/dev/null 2>&1")) {
+		CHECK(true, "graph: dot reads it # SKIP graphviz not installed");
+	} else {
+		snprintf(cmd, sizeof(cmd), "dot -Tsvg %s >/dev/null", path);
+		CHECK(f && system(cmd) == 0, "graph: Graphviz's dot reads it");
+	}
+	unlink(path);
+	capture_free(&c);
+}
+
 void test_reports(void)
 {
 	test_listeners_out();
@@ -357,4 +410,5 @@ void test_reports(void)
 	test_dwell_out();
 	test_timewait_out();
 	test_overflow_event();
+	test_graph();
 }

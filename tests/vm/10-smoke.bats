@@ -37,6 +37,25 @@ count_dmesg() {
 	[[ $output =~ ^[0-9]+\ [0-9]+$ ]] || fail "summary .events is not {written, lost}: $output"
 }
 
+@test "tcpwatch graph draws the state diagram with the counts of real connections" {
+	local dir n=20
+	load_module
+	dir=$(tw_tmp)
+	sockdrv churn 127.0.0.1 5190 "$n" >/dev/null || fail "sockdrv churn failed"
+	tcpwatch graph >"$dir/g.dot" || fail "tcpwatch graph failed"
+	tw_summary "$dir/s.json"
+	grep -q '^digraph tcp_states {$' "$dir/g.dot" || fail "not a digraph: $(head -n 5 "$dir/g.dot")"
+	# every connection was made here: n handshakes on each side
+	grep -qF "\"SYN_SENT\" -> \"ESTABLISHED\" [label=\"$n\"," "$dir/g.dot" ||
+		fail "SYN_SENT -> ESTABLISHED is not $n: $(grep '"SYN_SENT" ->' "$dir/g.dot")"
+	grep -qF "\"SYN_RECV\" -> \"ESTABLISHED\" [label=\"$n\"," "$dir/g.dot" ||
+		fail "SYN_RECV -> ESTABLISHED is not $n: $(grep '"SYN_RECV" ->' "$dir/g.dot")"
+	[ "$(jq '[.transitions[] | select(.old == "SYN_SENT" and .new == "ESTABLISHED") | .count] | add' "$dir/s.json")" = "$n" ] ||
+		fail "the summary disagrees: $(jq -c .transitions "$dir/s.json")"
+	grep -qF '"CLOSING" -> "TIME_WAIT" [style=dashed' "$dir/g.dot" ||
+		fail "an edge of the diagram never taken is not faint: $(grep '"CLOSING" ->' "$dir/g.dot")"
+}
+
 # refused_param PARAM=VALUE: insmod fails, nothing stays loaded, and the
 # kernel log says which parameter was wrong.
 refused_param() {
