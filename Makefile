@@ -111,10 +111,31 @@ uninstall:
 	$(MAKE) -C kmod uninstall DESTDIR=$(DESTDIR)
 	$(MAKE) -C userspace uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
+# DKMS instead of the module above: its sources in /usr/src/tcpwatch-VERSION
+# (DESTDIR honoured), built and installed for the kernel `make` builds for
+# (KERNEL=, KDIR=) and rebuilt by DKMS for every kernel installed later.
+# DKMS_ARGS: more dkms options (scripts/check-install.sh stages it all).
+DKMS_VERSION := $(shell git describe --always --dirty 2>/dev/null | tr -c '[:alnum:].+~\n' '.' || echo 0.1)
+DKMS_SRC = $(DESTDIR)/usr/src/tcpwatch-$(DKMS_VERSION)
+DKMS_KERNEL = $(shell $(MAKE) -s --no-print-directory -C kmod print-release)
+
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)
+	cp -r kmod/Kbuild kmod/Makefile kmod/*.c kmod/*.h kmod/include $(DKMS_SRC)/
+	sed 's/@VERSION@/$(DKMS_VERSION)/' kmod/dkms.conf >$(DKMS_SRC)/dkms.conf
+	dkms $(DKMS_ARGS) add -m tcpwatch -v $(DKMS_VERSION)
+	dkms $(DKMS_ARGS) build -m tcpwatch -v $(DKMS_VERSION) -k $(DKMS_KERNEL)
+	dkms $(DKMS_ARGS) install -m tcpwatch -v $(DKMS_VERSION) -k $(DKMS_KERNEL)
+
+dkms-uninstall:
+	dkms $(DKMS_ARGS) remove -m tcpwatch -v $(DKMS_VERSION) --all
+	rm -rf $(DKMS_SRC)
+
 clean:
 	$(MAKE) -C kmod clean
 	$(MAKE) -C userspace clean
 	$(MAKE) -C tests clean
 	rm -rf build
 
-.PHONY: all deps module module-debug userspace tests check check-all check-debug demo bench style install uninstall clean
+.PHONY: all deps module module-debug userspace tests check check-all check-debug demo bench style install uninstall dkms-install dkms-uninstall clean

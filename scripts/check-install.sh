@@ -7,7 +7,8 @@
 # systemd pieces as systemd takes them: the unit passes systemd-analyze
 # verify, its exposure is at most SECURITY_MAX (systemd-analyze security,
 # 0-10, lower is safer), systemd-tmpfiles makes node_exporter's link.
-# Finally uninstall leaves no file behind.
+# DKMS the same way, its trees staged (dkms --sourcetree, --dkmstree,
+# --installtree). Finally uninstall leaves no file behind.
 #
 # usage: check-install.sh [KERNEL_SERIES]   (default 6.1)
 set -uo pipefail
@@ -69,6 +70,32 @@ if command -v systemd-analyze >/dev/null; then
 else
 	echo "ok $((n + 1)) - install: systemd checks # SKIP no systemd-analyze"
 	n=$((n + 1))
+fi
+
+# DKMS, staged: its trees in the stage, the kernel's own headers to build.
+if command -v dkms >/dev/null; then
+	d=$stage/dkms
+	mkdir -p "$d/usr/src" "$d/var/lib/dkms" "$d/lib/modules/$release"
+	ln -s "/lib/modules/$release/build" "$d/lib/modules/$release/build"
+	args="--sourcetree $d/usr/src --dkmstree $d/var/lib/dkms --installtree $d/lib/modules --no-depmod"
+	make -s -C "$TCPWATCH_ROOT" dkms-install DESTDIR="$d" KERNEL="$series" DKMS_ARGS="$args" >"$stage.log" 2>&1
+	tap $? "make dkms-install: dkms add, build and install for $release" || tail -n 20 "$stage.log" >&2
+	ko=$(find "$d/lib/modules/$release/updates/dkms" -name 'tcpwatch.ko*' 2>/dev/null | head -n 1)
+	"$TCPWATCH_ROOT/scripts/depmod.sh" "$release" "$d" &&
+		[ "$(modinfo -b "$d" -k "$release" -F filename tcpwatch 2>/dev/null)" = "$ko" ] &&
+		[ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$release" ]
+	tap $? "DKMS built the module for $release, where modprobe finds it (${ko#"$d"})"
+	make -s -C "$TCPWATCH_ROOT" dkms-uninstall DESTDIR="$d" KERNEL="$series" DKMS_ARGS="$args" >"$stage.log" 2>&1
+	tap $? "make dkms-uninstall" || tail -n 20 "$stage.log" >&2
+	"$TCPWATCH_ROOT/scripts/depmod.sh" "$release" "$d"
+	rm "$d/lib/modules/$release/build"
+	left=$(find "$d" ! -type d)
+	[ -z "$left" ]
+	tap $? "dkms-uninstall leaves no file behind${left:+: $left}"
+	rm -rf "$d"
+else
+	n=$((n + 1))
+	echo "ok $n - install: DKMS # SKIP dkms is not installed"
 fi
 
 make -s -C "$TCPWATCH_ROOT" uninstall DESTDIR="$stage" KERNEL="$series" >"$stage.log" 2>&1

@@ -16,6 +16,8 @@ packages=(
 	prometheus prometheus-node-exporter
 	# Graphviz's dot: tcpwatch graph --format svg, and its unit test
 	graphviz
+	# make dkms-install, checked in a staging tree (scripts/check-install.sh)
+	dkms
 )
 for series in ${KERNEL:-6.1}; do
 	case $series in
