@@ -23,6 +23,19 @@ int leaks_main(int argc, char *argv[]);
 int dwell_main(int argc, char *argv[]);
 int timewait_main(int argc, char *argv[]);
 int graph_main(int argc, char *argv[]);
+int top_main(int argc, char *argv[]);
+
+/* One frame of `tcpwatch top`: now, and (but for the first) a frame ago. */
+struct top_view {
+	const char *clock;			/* the time of day, for the header */
+	double interval_s;
+	const struct tw_summary *cur, *prev;	/* prev NULL: no rates yet */
+	const struct tw_listeners *ls, *prev_ls;
+	double secs;				/* between prev and cur */
+	const struct tw_sockets *leaks;		/* leak states, old enough; NULL: not read */
+};
+
+void top_print_frame(FILE *f, const struct top_view *v);
 
 /* The RFC 9293 state diagram with @sum's transition counts, as DOT. */
 void graph_print_dot(FILE *f, const struct tw_summary *sum);

@@ -22,6 +22,7 @@ static const struct subcommand {
 	{ "dwell", dwell_main, "histograms of the time spent in each state" },
 	{ "timewait", timewait_main, "TIME_WAIT sockets: count, rates, end reasons, ports" },
 	{ "status", status_main, "module version, probes, rings, per-CPU event loss" },
+	{ "top", top_main, "a live view: states, troubled listeners, leaks, loss" },
 	{ "graph", graph_main, "the TCP state diagram drawn from live counts (Graphviz)" },
 };
 

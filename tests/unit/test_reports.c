@@ -402,6 +402,64 @@ static void test_graph(void)
 	capture_free(&c);
 }
 
+/* tcpwatch top: one frame from two reads a second apart. */
+static void test_top_frame(void)
+{
+	static struct tw_summary prev, cur;
+	struct tw_listener pl[2] = {
+		{ .family = AF_INET, .port = 80, .cookie = 1, .overflows = 10, .backlog = 128 },
+		{ .family = AF_INET, .port = 22, .cookie = 2, .backlog = 8 },
+	};
+	struct tw_listener cl[2] = {
+		{ .family = AF_INET, .port = 22, .cookie = 2, .backlog = 8, .accept_queue = 1,
+		  .pid = 7, .comm = "sshd" },
+		{ .family = AF_INET, .port = 80, .cookie = 1, .overflows = 30, .syn_drops = 4,
+		  .backlog = 128, .accept_queue = 129, .pid = 9, .comm = "nginx" },
+	};
+	struct tw_listeners pls = { .v = pl, .n = 2 }, cls = { .v = cl, .n = 2 };
+	struct tw_event leak = { .pid = 9, .new_state = TCPWATCH_CLOSE_WAIT, .age_ns = 90000000000ull };
+	struct tw_sockets leaks = { .v = &leak, .n = 1 };
+	struct top_view v = { .clock = "12:00:00", .interval_s = 2, .cur = &cur, .prev = &prev,
+			      .ls = &cls, .prev_ls = &pls, .secs = 2, .leaks = &leaks };
+	struct capture c;
+	const char *out;
+
+	memset(&prev, 0, sizeof(prev));
+	memset(&cur, 0, sizeof(cur));
+	snprintf(leak.comm, sizeof(leak.comm), "nginx");
+	prev.n_transitions = cur.n_transitions = 1;
+	prev.transitions[0] = (struct tw_transition){ TCPWATCH_SK_FULL, TCPWATCH_SYN_SENT,
+						      TCPWATCH_ESTABLISHED, 100 };
+	cur.transitions[0] = prev.transitions[0];
+	cur.transitions[0].count = 300;
+	cur.states[TCPWATCH_ESTABLISHED] = 42;
+	cur.timewait.current = 5;
+	cur.timewait.entered = 10;
+	top_print_frame(capture_begin(&c), &v);
+	out = capture_end(&c);
+	CHECK(starts(out, "tcpwatch top  12:00:00  every 2.0s  events lost 0\n"),
+	      "top: the header");
+	CHECK(strstr(out, "\nESTABLISHED          42     100.0\n") && !strstr(out, "\nCLOSE "),
+	      "top: sockets per state and entries per second (200 in 2 s), no CLOSE row");
+	CHECK(strstr(out, "\ntimewait              5       5.0") != NULL, "top: timewait and its rate");
+	CHECK(strstr(out, "\n*:80                      129/128         0/0     10.0      2.0 9/nginx\n"
+		     "*:22                          1/8         0/0      0.0      0.0 7/sshd\n") != NULL,
+	      "top: listeners by overflows and drops per second first, their queues");
+	CHECK(strstr(out, "\n9/nginx                             1        0        0     1m30s\n") != NULL,
+	      "top: the process holding a CLOSE_WAIT socket longest");
+	capture_free(&c);
+
+	v.prev = NULL;
+	v.prev_ls = NULL;
+	v.leaks = NULL;
+	top_print_frame(capture_begin(&c), &v);
+	out = capture_end(&c);
+	CHECK(strstr(out, "\nESTABLISHED          42       0.0\n") &&
+	      strstr(out, "(not shown: the socket list needs CAP_NET_ADMIN)"),
+	      "top: the first frame has no rates; without the socket list, said so");
+	capture_free(&c);
+}
+
 void test_reports(void)
 {
 	test_listeners_out();
@@ -411,4 +469,5 @@ void test_reports(void)
 	test_timewait_out();
 	test_overflow_event();
 	test_graph();
+	test_top_frame();
 }
