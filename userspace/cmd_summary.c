@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tcpwatch summary: the module's aggregates, for a person or as JSON. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -100,9 +101,10 @@ static void json_dwell(struct json *j, const struct tw_summary *sum)
 			continue;
 		json_object_begin(j, tw_state_name(s));
 		json_u64(j, "samples", hist_count(sum->dwell[s]));
+		/* Whole nanoseconds: "%.9g" wrote 1.61061274e+09 past a second. */
 		for (q = 0; q < ARRAY_SIZE(dwell_quantiles); q++)
-			json_double(j, dwell_quantile_keys[q],
-				    hist_quantile_ns(sum->dwell[s], dwell_quantiles[q]));
+			json_u64(j, dwell_quantile_keys[q],
+				 (uint64_t)llround(hist_quantile_ns(sum->dwell[s], dwell_quantiles[q])));
 		json_array_begin(j, "buckets");
 		for (i = 0; i < TCPWATCH_DWELL_BUCKETS; i++)
 			json_u64(j, NULL, sum->dwell[s][i]);

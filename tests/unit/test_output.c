@@ -229,6 +229,18 @@ static void test_summary_out(void)
 		     "\"synack_retrans\":8},\"listeners\":[") != NULL,
 	      "summary json: ends and listen totals");
 	capture_free(&c);
+	{
+		static struct tw_summary big;
+
+		memset(&big, 0, sizeof(big));
+		big.dwell_present = 1u << TCPWATCH_TIME_WAIT;
+		big.dwell[TCPWATCH_TIME_WAIT][35] = 4;	/* about a minute */
+		summary_print_json(capture_begin(&c), &big, &ls);
+		out = capture_end(&c);
+	}
+	CHECK(strstr(out, "\"TIME_WAIT\":{\"samples\":4,\"p50_ns\":") && !strstr(out, "e+"),
+	      "summary json: quantiles past a second are whole nanoseconds, not floats");
+	capture_free(&c);
 
 	summary_print_human(capture_begin(&c), sample_summary(), &ls);
 	out = capture_end(&c);
