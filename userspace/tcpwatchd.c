@@ -21,6 +21,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,6 +121,28 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/*
+ * What happens to the module and to events: on stderr (the journal, a
+ * supervisor), and on the trouble log too when that is a file of its own.
+ */
+static void say(const struct daemon *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void say(const struct daemon *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	/* The log first (line-buffered): who sees it on stderr finds it there. */
+	if (d->log && d->log != stderr) {
+		va_start(ap, fmt);
+		vfprintf(d->log, fmt, ap);
+		va_end(ap);
+	}
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
 static void detach(struct daemon *d, const char *why)
 {
 	if (d->joined_group)
@@ -127,7 +150,7 @@ static void detach(struct daemon *d, const char *why)
 	d->joined_group = 0;
 	d->present = false;
 	d->said_absent = true;
-	fprintf(stderr, PROG ": %s; waiting for it to come back\n", why);
+	say(d, PROG ": %s; waiting for it to come back\n", why);
 }
 
 /* --- output ------------------------------------------------------------- */
@@ -294,7 +317,7 @@ static void report_loss(struct daemon *d)
 
 	if (!missed && !enobufs && !kernel)
 		return;
-	fprintf(stderr, PROG ": lost events: %" PRIu64 " missed by us (%" PRIu64
+	say(d, PROG ": lost events: %" PRIu64 " missed by us (%" PRIu64
 		" in total, %" PRIu64 " of them in the kernel ring), %" PRIu64
 		" receive queue overflows, module lost %" PRIu64 "\n",
 		missed, s->missed, s->missed_kernel, enobufs, kernel);
@@ -359,7 +382,7 @@ static int attach(struct daemon *d)
 		ret = nl_join(&d->live, d->req.events_group);
 	if (ret == -ENOENT) {
 		if (!d->said_absent)
-			fprintf(stderr, PROG ": module not loaded (no generic netlink family "
+			say(d, PROG ": module not loaded (no generic netlink family "
 				"\"%s\"); retrying every second\n", TCPWATCH_GENL_NAME);
 		d->said_absent = true;
 		return 0;
@@ -373,7 +396,7 @@ static int attach(struct daemon *d)
 	d->present = true;
 	listen_baseline(d);
 	if (d->said_absent)
-		fprintf(stderr, PROG ": module is back, %s\n",
+		say(d, PROG ": module is back, %s\n",
 			following(d) ? "following events" : "reading its counters");
 	d->said_absent = false;
 	/* A new module instance: new seqs, its loss counter starts at 0. */
