@@ -274,8 +274,8 @@ static int events_run(struct events *e)
 		ret = follow(e, &live, sigfd);
 out:
 	fflush(stdout);
-	if (!e->o.r.json)
-		report_missed(e);
+	/* On stderr also with --json: the stream stays events only. */
+	report_missed(e);
 	if (sigfd >= 0)
 		close(sigfd);
 	nl_close(&req);
