@@ -260,13 +260,61 @@ void tw_duration_format(uint64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s / 60 % 60);
 }
 
+size_t tw_utf8_seq_len(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* The second byte's range is what rules out overlongs and surrogates. */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (n > avail || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
 void tw_printable(const char *s, char *buf, size_t len)
 {
-	size_t i;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, o = 0, n, avail = strlen(s);
 
-	for (i = 0; s[i] && i + 1 < len; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	buf[i] = '\0';
+	while (u[i] && o + 1 < len) {
+		n = u[i] >= 0x80 ? tw_utf8_seq_len(u + i, avail - i) : 1;
+		/*
+		 * C0 and C1 controls (U+0080..U+009F is C2 80..C2 9F) and bytes
+		 * that are no UTF-8 become '?': a terminal acts on neither.
+		 */
+		if (!n || (n == 1 && (u[i] < 0x20 || u[i] == 0x7f)) ||
+		    (n == 2 && u[i] == 0xc2 && u[i + 1] <= 0x9f)) {
+			buf[o++] = '?';
+			i += n ? n : 1;
+			continue;
+		}
+		if (o + n >= len)
+			break;	/* never half a character */
+		memcpy(buf + o, u + i, n);
+		o += n;
+		i += n;
+	}
+	buf[o] = '\0';
 }
 
 void tw_owner_format(uint32_t pid, const char *comm, bool style_slash, char *buf,

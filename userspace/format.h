@@ -65,7 +65,16 @@ void tw_count_format(uint64_t v, char *buf, size_t len);
 /* A decimal number in [min, max], nothing else (no sign, no trailing junk). */
 int tw_uint_parse(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
-/* Copy @s for a terminal: control characters become '?'. */
+/*
+ * Length of the well-formed UTF-8 sequence at @s (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0 if there is none.
+ */
+size_t tw_utf8_seq_len(const unsigned char *s, size_t avail);
+
+/*
+ * Copy @s for a terminal: C0 and C1 control characters and bytes that are
+ * not UTF-8 become '?'; characters are never cut in half.
+ */
 void tw_printable(const char *s, char *buf, size_t len);
 
 /*

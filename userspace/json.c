@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "format.h"
 #include "json.h"
 
 void json_init(struct json *j, FILE *f)
@@ -98,41 +99,6 @@ void json_string_n(struct json *j, const char *key, const char *s, size_t len)
 	json_write_escaped(j->f, s, len);
 }
 
-/*
- * Length of the well-formed UTF-8 sequence at @s (RFC 3629: no overlong
- * forms, no surrogates, nothing above U+10FFFF), or 0 if there is none.
- */
-static size_t utf8_seq_len(const unsigned char *s, size_t avail)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* The second byte's range is what rules out overlongs and surrogates. */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (n > avail || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 static void escape_byte(FILE *f, unsigned char c)
 {
 	switch (c) {
@@ -166,7 +132,7 @@ void json_write_escaped(FILE *f, const char *str, size_t len)
 
 	fputc('"', f);
 	while (i < len) {
-		n = s[i] >= 0x80 ? utf8_seq_len(s + i, len - i) : 0;
+		n = s[i] >= 0x80 ? tw_utf8_seq_len(s + i, len - i) : 0;
 		if (n) {
 			fwrite(s + i, 1, n, f);
 			i += n;

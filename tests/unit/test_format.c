@@ -150,6 +150,14 @@ static void test_numbers(void)
 	tap_streq(buf, "a?[2Jb", "printable: escape sequence defused");
 	tw_printable("0123456789", buf, sizeof(buf));
 	tap_streq(buf, "0123456", "printable: truncated to buffer");
+	tw_printable("a\xc2\x9b" "1m\x9b" "2J", buf, sizeof(buf));
+	tap_streq(buf, "a?1m?2J", "printable: C1 CSI, as UTF-8 and as a lone byte, defused");
+	tw_printable("\xff\xc3(\xe2\x82", buf, sizeof(buf));
+	tap_streq(buf, "?" "?(?" "?", "printable: each byte that is not UTF-8 becomes '?'");
+	tw_printable("\xc3\xa9t\xc3\xa9", buf, sizeof(buf));
+	tap_streq(buf, "\xc3\xa9t\xc3\xa9", "printable: UTF-8 letters stay");
+	tw_printable("abcdef\xc3\xa9", buf, sizeof(buf));
+	tap_streq(buf, "abcdef", "printable: a character that does not fit is left out whole");
 }
 
 static void test_owners(void)
