@@ -78,7 +78,7 @@ void leaks_print_json(FILE *f, const struct tw_sockets *s)
 	fputc('\n', f);
 }
 
-#define HUMAN_FMT	"%-12s %-4s %7s %-21s %-21s %s\n"
+#define HUMAN_FMT	"%-12s %-4s %8s %-21s %-20s %s\n"
 #define WIDE_FMT	"%-10s %-12s %-20s "
 
 static void human_leak(FILE *f, const struct tw_event *s, bool wide)

@@ -164,18 +164,21 @@ static void test_leaks_out(void)
 
 	leaks_print_human(capture_begin(&c), &s, 0);
 	out = capture_end(&c);
-	CHECK(starts(out, "STATE        SK       AGE LOCAL                 PEER"
-		       "                  PROCESS\n"
-		       "CLOSE_WAIT   full   5m03s 127.0.0.1:8080        10.0.0.2:43210"
-		       "        1234/nginx\n"
-		       "FIN_WAIT2    tw     1m01s 127.0.0.1:8080") &&
+	CHECK(starts(out, "STATE        SK        AGE LOCAL                 PEER"
+		       "                 PROCESS\n"
+		       "CLOSE_WAIT   full    5m03s 127.0.0.1:8080        10.0.0.2:43210"
+		       "       1234/nginx\n"
+		       "FIN_WAIT2    tw      1m01s 127.0.0.1:8080") &&
 	      strstr(out, "\n\npid 1234 (nginx): 1 CLOSE_WAIT socket, oldest 5m03s\n"
 		     "pid 1234 (\"\\??[2J") && !strchr(out, '\x1b'),
 	      "leaks text: rows oldest first, then a line per owner");
 	capture_free(&c);
 	memcpy(v[1].comm, "nginx", sizeof("nginx"));
+	v[1].age_ns = 290810000;	/* "290.81ms": the widest age below an hour */
 	leaks_print_human(capture_begin(&c), &s, 0);
 	out = capture_end(&c);
+	CHECK(strstr(out, "\nFIN_WAIT2    tw   290.81ms 127.0.0.1:8080") != NULL,
+	      "leaks text: an age in ms keeps LOCAL under its header");
 	CHECK(widest_line(out) <= 80, "leaks text: fits 80 columns (widest %zu)",
 	      widest_line(out));
 	capture_free(&c);
