@@ -18,6 +18,8 @@ packages=(
 	graphviz
 	# make dkms-install, checked in a staging tree (scripts/check-install.sh)
 	dkms
+	# the man pages' lint (scripts/check-docs.sh)
+	mandoc
 )
 for series in ${KERNEL:-6.1}; do
 	case $series in

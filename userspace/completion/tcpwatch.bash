@@ -13,13 +13,13 @@ _tcpwatch() {
 	COMPREPLY=()
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "$("$prog" --help 2>/dev/null |
-			awk '/^Subcommands:/ { on = 1; next } on && NF { print $1 }') help --help --version" -- "$cur"))
+			awk '/^Subcommands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }') help --help --version" -- "$cur"))
 		return
 	fi
 	case $cmd in
 	help)
 		[ "$COMP_CWORD" -eq 2 ] && COMPREPLY=($(compgen -W "$("$prog" --help 2>/dev/null |
-			awk '/^Subcommands:/ { on = 1; next } on && NF { print $1 }')" -- "$cur"))
+			awk '/^Subcommands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }')" -- "$cur"))
 		return
 		;;
 	esac
