@@ -10,7 +10,8 @@
 #     is one the programs take;
 #   - every metric family tcpwatchd writes (METRICS_SAMPLE, from the unit
 #     tests) is in cli.md and tcpwatchd(8), and every tcpwatch_ metric
-#     they name is one it writes.
+#     they name is one it writes;
+#   - every file of the tree the docs name exists.
 # usage: check-docs.sh BINDIR METRICS_SAMPLE
 set -uo pipefail
 
@@ -98,5 +99,14 @@ extra=$(grep -ohE '\btcpwatch_[a-z_]+' "$doc/cli.md" "$tmp/tcpwatchd.8" |
 	grep -vxE 'tcpwatch_(ends_total|listen_overflows_total|syncookies_total|listener_overflows_total|listener_syncookies_total|listener_synack_retrans_total|daemon_enobufs_total|daemon_malformed_total|daemon_output_lost_total|floor)' || true)
 [ -z "$extra" ]
 tap $? "the docs name no tcpwatch metric tcpwatchd does not write$(lacking "not written" "$extra")"
+
+# Files the docs point at (globs like ring.[ch] and build outputs aside).
+missing=$(cd "$root" && grep -ohE '\b(kmod|userspace|scripts|tests|Documentation)/[A-Za-z0-9_./-]+' \
+		Documentation/*.md README.md tests/vm/README.md |
+	sed -E 's/[.,:)]+$//' | sort -u | grep -vE '\.(ko|o)$' |
+	while read -r f; do [ -e "$f" ] || [ -e "$f.bats" ] || [ -e "$f.c" ] || [ -e "$f.h" ] ||
+		[[ $f == kmod/*.\[ch\]* ]] || echo "$f"; done)
+[ -z "$missing" ]
+tap $? "every file the docs name is in the tree$(lacking missing "$missing")"
 
 [ "$failed" -eq 0 ]
