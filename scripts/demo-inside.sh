@@ -79,6 +79,12 @@ run tcpwatch dwell --state SYN_SENT
 run tcpwatch dwell --state TIME_WAIT
 say "TIME_WAIT: how many, how fast, on which ports"
 run tcpwatch timewait --interval 1
+say "The live view (tcpwatch top; one frame, as it prints when piped)"
+run tcpwatch top --count 1 --leak-age 0
+say "The TCP state diagram, drawn from these counts (tcpwatch graph: DOT for Graphviz)"
+echo "TCPWATCH-DEMO-GRAPH-BEGIN"
+tcpwatch graph
+echo "TCPWATCH-DEMO-GRAPH-END"
 
 kill "${holders[@]}" "$listener" "$closewait" 2>/dev/null || true
 wait "${holders[@]}" "$listener" "$closewait" 2>/dev/null || true
