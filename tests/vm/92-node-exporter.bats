@@ -38,8 +38,14 @@ scraped() {
 	scrape | awk -v m="$1" '$1 == m { print $2 }'
 }
 
+# same_number A B: equal as numbers (node_exporter writes 1048576 as
+# 1.048576e+06).
+same_number() {
+	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 == b + 0) }'
+}
+
 scraped_is() {
-	[ "$(scraped "$1")" = "$2" ]
+	same_number "$(scraped "$1")" "$2"
 }
 
 # in_file FILE METRIC: its value in tcpwatchd's metrics FILE.
@@ -52,7 +58,7 @@ in_file_is() {
 }
 
 @test "node_exporter's textfile collector serves tcpwatchd's metrics with the kernel's values; the rules' and dashboard's metrics are all there" {
-	local dir port=9201 ovf out status version attached name
+	local dir port=9201 ovf out status version attached name line
 	dir=$(tw_tmp)
 	bg_start ne prometheus-node-exporter --web.listen-address="$NE_ADDR" \
 		--collector.disable-defaults --collector.textfile \
@@ -74,22 +80,25 @@ in_file_is() {
 	grep -qx 'node_textfile_scrape_error 0' "$out" ||
 		fail "node_exporter could not parse tcpwatchd's file: $(grep node_textfile "$out")"
 	grep -qx 'tcpwatch_up 1' "$out" || fail "tcpwatch_up is not 1: $(grep tcpwatch_up "$out")"
-	[ "$(in_file "$out" "tcpwatch_listener_backlog{port=\"$port\"}")" = 1 ] ||
+	same_number "$(in_file "$out" "tcpwatch_listener_backlog{port=\"$port\"}")" 1 ||
 		fail "backlog of :$port: $(grep "port=\"$port\"" "$out")"
 
 	status=$dir/status.json
 	tcpwatch status --json >"$status"
 	version=$(tcpwatchd --version | awk '{ print $2 }')
-	grep -qxF "tcpwatch_build_info{version=\"$(jq -r .version "$status")\",daemon_version=\"$version\",kernel=\"$(uname -r)\"} 1" "$out" ||
-		fail "build_info: $(grep build_info "$out"), status version $(jq -r .version "$status")"
+	# node_exporter sorts the labels: look for each
+	line=$(grep '^tcpwatch_build_info{' "$out")
+	[[ $line == *[{,]"version=\"$(jq -r .version "$status")\""* && $line == *"daemon_version=\"$version\""* &&
+	   $line == *"kernel=\"$(uname -r)\""* && $line == *"} 1" ]] ||
+		fail "build_info: '$line'; status version $(jq -r .version "$status"), tcpwatchd $version, kernel $(uname -r)"
 	while read -r name attached; do
-		[ "$(in_file "$out" "tcpwatch_probe_attached{probe=\"$name\"}")" = "$attached" ] ||
+		same_number "$(in_file "$out" "tcpwatch_probe_attached{probe=\"$name\"}")" "$attached" ||
 			fail "probe $name: status says attached=$attached, the metrics $(grep "probe=\"$name\"" "$out")"
 	done < <(jq -r '.probes[] | "\(.name) \(if .attached then 1 else 0 end)"' "$status")
 	[ "$(grep -c '^tcpwatch_probe_attached{' "$out")" = "$(jq '.probes | length' "$status")" ] ||
 		fail "$(grep -c '^tcpwatch_probe_attached{' "$out") probe series for $(jq '.probes | length' "$status") probes"
-	[ "$(in_file "$out" tcpwatch_tracked_sockets_limit)" = "$(cat /sys/module/tcpwatch/parameters/max_tracked)" ] &&
-		[ "$(in_file "$out" tcpwatch_ring_size_records)" = "$(cat /sys/module/tcpwatch/parameters/ring_size)" ] ||
+	same_number "$(in_file "$out" tcpwatch_tracked_sockets_limit)" "$(cat /sys/module/tcpwatch/parameters/max_tracked)" &&
+		same_number "$(in_file "$out" tcpwatch_ring_size_records)" "$(cat /sys/module/tcpwatch/parameters/ring_size)" ||
 		fail "limits: $(grep -E 'tracked_sockets_limit|ring_size_records' "$out")"
 
 	# Every metric of the rules and the dashboard, in the scrape.
