@@ -290,11 +290,18 @@ if [ "$status" -ne 0 ]; then
 	for tap in "$out"/*.tap; do
 		[ -e "$tap" ] || continue
 		name=${tap##*/}
-		# the first 3 lines (where) and the last 30 (the FAIL: comes last)
+		# where (the first 3 lines), then up to 30 lines that end 2 past
+		# the last "FAIL:" (what follows it is the next test's chatter)
 		awk -v lane="${name%.tap}" '
-			function flush(i) {
-				for (i = 1; i <= n; i++)
-					if (i <= 3 || i > n - 30)
+			function flush(i, end) {
+				end = n
+				for (i = n; i > 0; i--)
+					if (diag[i] ~ /^# FAIL:/) {
+						end = i + 2 < n ? i + 2 : n
+						break
+					}
+				for (i = 1; i <= end; i++)
+					if (i <= 3 || i > end - 30)
 						print "    " diag[i]
 					else if (i == 4)
 						print "    # ..."
