@@ -117,9 +117,10 @@ static const struct {
 } common_opts[] = {
 	{ 0, { "json", no_argument, NULL, 'j' } },
 	{ 0, { "help", no_argument, NULL, 'h' } },
-	{ CLI_NETNS, { "netns", required_argument, NULL, 'n' } },
+	/* -N and -P, not ss's -n (numeric) and -p (processes) */
+	{ CLI_NETNS, { "netns", required_argument, NULL, 'N' } },
 	{ CLI_NETNS, { "netns-cookie", required_argument, NULL, OPT_NETNS_COOKIE } },
-	{ CLI_ADDRPORT, { "port", required_argument, NULL, 'p' } },
+	{ CLI_ADDRPORT, { "port", required_argument, NULL, 'P' } },
 	{ CLI_ADDRPORT, { "addr", required_argument, NULL, 'a' } },
 	{ CLI_STATE, { "state", required_argument, NULL, 's' } },
 	{ CLI_WIDE, { "wide", no_argument, NULL, 'w' } },
@@ -172,14 +173,14 @@ static int common_opt(const char *prog, int c, const char *arg, struct cli_repor
 	case 'T':
 		r->table |= TABLE_WALL_CLOCK;
 		return 0;
-	case 'n':
+	case 'N':
 		if (cli_number(prog, "--netns", arg, 1, UINT32_MAX, &v))
 			return TW_EXIT_USAGE;
 		f->netns = v;
 		return 0;
 	case OPT_NETNS_COOKIE:
 		return cli_number(prog, "--netns-cookie", arg, 1, UINT64_MAX, &f->netns_cookie);
-	case 'p':
+	case 'P':
 		if (cli_number(prog, "--port", arg, 1, 65535, &v))
 			return TW_EXIT_USAGE;
 		f->port = v;

@@ -24,7 +24,7 @@ static void usage(FILE *f)
 		"in it (power-of-two buckets), e.g. SYN_SENT is the handshake time.\n\n"
 		"  -s, --state STATE   only these states (repeat it or give a comma list)\n"
 		"  -j, --json          one JSON object (see tcpwatch(8))\n"
-		"  -n, --netns INODE   only this network namespace (inode number)\n"
+		"  -N, --netns INODE   only this network namespace (inode number)\n"
 		"      --netns-cookie N\n"
 		"                      only this network namespace (its cookie: unlike\n"
 		"                      the inode number, never reused)\n"

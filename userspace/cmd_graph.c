@@ -36,7 +36,7 @@ static void usage(FILE *f)
 		"output; svg and png run Graphviz's dot on it (apt-get install graphviz):\n\n"
 		"  tcpwatch graph --format svg > tcp.svg\n\n"
 		"  -f, --format F      dot (default), svg or png\n"
-		"  -n, --netns INODE   only this network namespace (inode number)\n"
+		"  -N, --netns INODE   only this network namespace (inode number)\n"
 		"      --netns-cookie N\n"
 		"                      only this network namespace (its cookie: unlike\n"
 		"                      the inode number, never reused)\n"

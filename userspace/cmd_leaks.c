@@ -41,11 +41,11 @@ static void usage(FILE *f)
 		"  -w, --wide          add namespace (inode and cookie) and socket cookie\n"
 		"                      columns\n"
 		"  -H, --no-header     no header line (for scripts)\n"
-		"  -n, --netns INODE   only this network namespace (inode number)\n"
+		"  -N, --netns INODE   only this network namespace (inode number)\n"
 		"      --netns-cookie N\n"
 		"                      only this network namespace (its cookie: unlike\n"
 		"                      the inode number, never reused)\n"
-		"  -p, --port N        only sockets whose local or peer port is N\n"
+		"  -P, --port N        only sockets whose local or peer port is N\n"
 		"  -a, --addr ADDR     only sockets whose local or peer address is ADDR\n"
 		"  -h, --help          this help\n");
 }

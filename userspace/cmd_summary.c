@@ -27,11 +27,11 @@ static void usage(FILE *f)
 		"how request and timewait sockets ended, listener queues and totals,\n"
 		"time spent per state and events written/lost.\n\n"
 		"  -j, --json         one JSON object (see tcpwatch(8))\n"
-		"  -n, --netns INODE  only this network namespace (inode number)\n"
+		"  -N, --netns INODE  only this network namespace (inode number)\n"
 		"      --netns-cookie N\n"
 		"                     only this network namespace (its cookie: unlike\n"
 		"                     the inode number, never reused)\n"
-		"  -p, --port N       only listeners on port N\n"
+		"  -P, --port N       only listeners on port N\n"
 		"  -a, --addr ADDR    only listeners bound to ADDR (IPv4 or IPv6)\n"
 		"  -h, --help         this help\n");
 }

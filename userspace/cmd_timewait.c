@@ -44,11 +44,11 @@ static void usage(FILE *f)
 		"  -j, --json          one JSON object (see tcpwatch(8))\n"
 		"  -i, --interval T    measure the rates over T (default 1s; 10ms-1h)\n"
 		"  -t, --top N         this many ports in each list (default 10)\n"
-		"  -n, --netns INODE   only this network namespace (inode number)\n"
+		"  -N, --netns INODE   only this network namespace (inode number)\n"
 		"      --netns-cookie N\n"
 		"                      only this network namespace (its cookie: unlike\n"
 		"                      the inode number, never reused)\n"
-		"  -p, --port N        port lists: only sockets with local or peer port N\n"
+		"  -P, --port N        port lists: only sockets with local or peer port N\n"
 		"  -a, --addr ADDR     port lists: only sockets with local or peer ADDR\n"
 		"  -h, --help          this help\n");
 }

@@ -45,7 +45,7 @@ static void usage(FILE *f)
 		"  -i, --interval T    refresh every T (default 1s; '500ms', '2' work)\n"
 		"  -c, --count N       stop after N frames (default: until quit)\n"
 		"  -L, --leak-age T    a socket leaks after T in its state (default 60s)\n"
-		"  -n, --netns INODE   only this network namespace (inode number)\n"
+		"  -N, --netns INODE   only this network namespace (inode number)\n"
 		"      --netns-cookie N\n"
 		"                      only this network namespace (its cookie)\n"
 		"  -h, --help          this help\n");

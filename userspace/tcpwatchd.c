@@ -100,7 +100,7 @@ static void usage(FILE *f)
 		"  -L, --leak-age T    a socket leaks after T in its state (default 60s)\n"
 		"  -o, --output FILE   follow the events and append each to FILE; '-' is\n"
 		"                      stdout (default: no per-event output)\n"
-		"  -N, --netns-label   listener metrics per namespace and port (a netns\n"
+		"      --netns-label   listener metrics per namespace and port (a netns\n"
 		"                      label, which churns with containers); default: per\n"
 		"                      port, every namespace's listeners summed\n"
 		"  -F, --foreground    accepted for compatibility: always the case\n"
@@ -623,6 +623,9 @@ static void daemon_teardown(struct daemon *d)
 	seqtrack_free(&d->seq);
 }
 
+/* Long-only options have a value beyond any short option's. */
+enum { OPT_NETNS_LABEL = 256 };
+
 static int parse_opts(int argc, char *argv[], struct daemon *d)
 {
 	static const struct option opts[] = {
@@ -631,7 +634,7 @@ static int parse_opts(int argc, char *argv[], struct daemon *d)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "leak-age", required_argument, NULL, 'L' },
-		{ "netns-label", no_argument, NULL, 'N' },
+		{ "netns-label", no_argument, NULL, OPT_NETNS_LABEL },
 		{ "foreground", no_argument, NULL, 'F' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -640,7 +643,7 @@ static int parse_opts(int argc, char *argv[], struct daemon *d)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:p:i:l:L:NFVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:p:i:l:L:FVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			d->output = optarg;
@@ -661,7 +664,7 @@ static int parse_opts(int argc, char *argv[], struct daemon *d)
 					 &d->leak_age_ns))
 				return TW_EXIT_USAGE;
 			break;
-		case 'N':
+		case OPT_NETNS_LABEL:
 			d->netns_label = true;
 			break;
 		case 'F':

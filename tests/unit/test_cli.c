@@ -121,7 +121,7 @@ static void test_usage_errors(void)
 	expect_usage_error("--port '70000' out of range (1-65535)", "tcpwatch", "events",
 			   "--port", "70000");
 	expect_usage_error("--port '0' out of range", "tcpwatch", "events", "--port", "0");
-	expect_usage_error("--port 'http' is not a number", "tcpwatch", "events", "-p", "http");
+	expect_usage_error("--port 'http' is not a number", "tcpwatch", "events", "-P", "http");
 	expect_usage_error("unknown state 'BOGUS'", "tcpwatch", "events", "--state", "BOGUS");
 	expect_usage_error("unknown option '--frobnicate'", "tcpwatch", "events",
 			   "--frobnicate", NULL);
@@ -166,7 +166,7 @@ static void test_new_usage_errors(void)
 		{ "unknown option '--port'", "dwell", "--port", "80" },
 		{ "unknown option '--wide'", "dwell", "--wide", NULL },
 		{ "--addr '1.2.3' is not an IPv4 or IPv6 address", "summary", "--addr", "1.2.3" },
-		{ "--port '99999' out of range", "summary", "-p", "99999" },
+		{ "--port '99999' out of range", "summary", "-P", "99999" },
 		{ "--addr '::g' is not an IPv4 or IPv6 address", "events", "--addr", "::g" },
 		{ "unknown state 'CLOSED'", "events", "-s", "LISTEN,CLOSED" },
 		{ "unknown option '--netns'", "status", "--netns", "1" },
@@ -264,7 +264,7 @@ static void no_usage(FILE *f)
 /* --netns-cookie as the subcommands parse it, in this process. */
 static void test_netns_cookie_opt(void)
 {
-	char *ok[] = { "x", "--netns-cookie", "18446744073709551615", "-n", "4026531840",
+	char *ok[] = { "x", "--netns-cookie", "18446744073709551615", "-N", "4026531840",
 		       "--port", "80", NULL };
 	char *no_ns[] = { "x", "--netns-cookie", "7", NULL };
 	struct cli_report r = {};

@@ -33,7 +33,7 @@ _tcpwatch() {
 		COMPREPLY=($(compgen -W "dot svg png" -- "$cur"))
 		return
 		;;
-	-n|--netns|--netns-cookie|-p|--port|-a|--addr|-c|--count|-o|--older-than|-i|--interval|-t|--top)
+	-N|--netns|--netns-cookie|-P|--port|-a|--addr|-c|--count|-o|--older-than|-i|--interval|-t|--top)
 		return
 		;;
 	esac
