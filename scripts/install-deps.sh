@@ -20,6 +20,8 @@ packages=(
 	dkms
 	# the man pages' lint (scripts/check-docs.sh)
 	mandoc
+	# a real terminal in the VM for tcpwatch top (tests/vm/94-top)
+	tmux
 )
 for series in ${KERNEL:-6.1}; do
 	case $series in

@@ -5,7 +5,7 @@
 #
 # The image is two concatenated cpio archives (the kernel unpacks both):
 #  - a static part: busybox, bash, bats-core, jq, iproute2's ip and ss, kmod,
-#    Debian's prometheus-node-exporter (when installed),
+#    Debian's prometheus-node-exporter and tmux (when installed),
 #    the kernel modules the tests need (veth, tcp_diag, ...) with their
 #    modules.dep. It only depends on the host's packages and the kernel
 #    release, so it is cached under build/initramfs/, keyed on its inputs;
@@ -121,7 +121,7 @@ static_inputs() {
 		"$(command -v ip)" "$(command -v ss)" /usr/bin/kmod /usr/bin/bats \
 		/usr/lib/bats-core/* /usr/libexec/bats-core/* \
 		/lib/x86_64-linux-gnu/libc.so.6 "$kmeta"
-	stat -L -c '%n %s %Y' "$NODE_EXPORTER" 2>/dev/null || true
+	stat -L -c '%n %s %Y' "$NODE_EXPORTER" /usr/bin/tmux 2>/dev/null || true
 	for m in $(module_closure "${VM_MODULES[@]}"); do
 		stat -L -c '%n %s %Y' "/lib/modules/$kver/$m"
 	done
@@ -144,6 +144,20 @@ build_static() {
 	# node_exporter, for tests/vm/92-node-exporter (skipped without it)
 	if [ -x "$NODE_EXPORTER" ]; then
 		add_elf "$root" "$NODE_EXPORTER"
+	fi
+	# tmux and the terminal descriptions it needs: a real terminal for
+	# tests/vm/94-top (skipped without it)
+	if [ -x /usr/bin/tmux ]; then
+		add_elf "$root" /usr/bin/tmux
+		for name in s/screen l/linux t/tmux d/dumb; do
+			[ -e "/lib/terminfo/$name" ] && add_file "$root" "/lib/terminfo/$name"
+			[ -e "/usr/share/terminfo/$name" ] && add_file "$root" "/usr/share/terminfo/$name"
+		done
+		# it wants a UTF-8 locale: glibc's C.UTF-8
+		if [ -d /usr/lib/locale/C.utf8 ]; then
+			mkdir -p "$root/usr/lib/locale"
+			cp -a /usr/lib/locale/C.utf8 "$root/usr/lib/locale/"
+		fi
 	fi
 	for name in insmod rmmod lsmod modinfo modprobe depmod; do
 		ln -s ../bin/kmod "$root/usr/sbin/$name"
