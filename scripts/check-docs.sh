@@ -11,6 +11,8 @@
 #   - every metric family tcpwatchd writes (METRICS_SAMPLE, from the unit
 #     tests) is in cli.md and tcpwatchd(8), and every tcpwatch_ metric
 #     they name is one it writes;
+#   - every key of every JSON output (samples the unit tests write) is in
+#     cli.md;
 #   - every file of the tree the docs name exists.
 # usage: check-docs.sh BINDIR METRICS_SAMPLE
 set -uo pipefail
@@ -99,6 +101,17 @@ extra=$(grep -ohE '\btcpwatch_[a-z_]+' "$doc/cli.md" "$tmp/tcpwatchd.8" |
 	grep -vxE 'tcpwatch_(ends_total|listen_overflows_total|syncookies_total|listener_overflows_total|listener_syncookies_total|listener_synack_retrans_total|daemon_enobufs_total|daemon_malformed_total|daemon_output_lost_total|floor)' || true)
 [ -z "$extra" ]
 tap $? "the docs name no tcpwatch metric tcpwatchd does not write$(lacking "not written" "$extra")"
+
+# Every key of the JSON outputs (the unit tests' samples, BINDIR/json-*.json)
+# in cli.md, quoted or in backquotes.
+missing=$(for f in "$bin"/json-*.json; do
+	[ -e "$f" ] || continue
+	jq -r '.. | objects | keys[]' "$f"
+done | sort -u | while read -r k; do
+	grep -qE "[\"\`]$k[\"\`]" "$doc/cli.md" || echo "$k"
+done)
+ls "$bin"/json-*.json >/dev/null 2>&1 && [ -z "$missing" ]
+tap $? "every key of the JSON outputs is in cli.md$(lacking undocumented "$missing")"
 
 # Files the docs point at (globs like ring.[ch] and build outputs aside).
 missing=$(cd "$root" && grep -ohE '\b(kmod|userspace|scripts|tests|Documentation)/[A-Za-z0-9_./-]+' \

@@ -65,6 +65,19 @@ const char *capture_end(struct capture *c)
 	return c->buf;
 }
 
+void capture_save(const struct capture *c, const char *name)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/json-%s.json", TEST_BINDIR, name);
+	f = fopen(path, "a");
+	if (!f)
+		return;
+	fputs(c->buf ? c->buf : "", f);
+	fclose(f);
+}
+
 void capture_free(struct capture *c)
 {
 	free(c->buf);

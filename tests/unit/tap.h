@@ -30,6 +30,11 @@ FILE *capture_begin(struct capture *c);
 /* Returns the text (NUL-terminated); free with capture_free. */
 const char *capture_end(struct capture *c);
 void capture_free(struct capture *c);
+/*
+ * Append the captured text (JSON) to TEST_BINDIR/json-NAME.json: the
+ * samples scripts/check-docs.sh finds every key of in the docs.
+ */
+void capture_save(const struct capture *c, const char *name);
 
 /* A strict JSON (RFC 8259) validator that also insists on valid UTF-8. */
 bool json_valid(const char *s, size_t len);

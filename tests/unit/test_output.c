@@ -37,6 +37,7 @@ static void check_json_line(const struct tw_event *ev, const char *want, const c
 
 	event_print_json(capture_begin(&c), ev);
 	out = capture_end(&c);
+	capture_save(&c, "event");
 	tap_streq(out, want, "event json: %s", name);
 	CHECK(json_valid(out, strlen(out)), "event json: %s is valid JSON", name);
 	capture_free(&c);
@@ -205,6 +206,7 @@ static void test_summary_out(void)
 
 	summary_print_json(capture_begin(&c), sample_summary(), &ls);
 	out = capture_end(&c);
+	capture_save(&c, "summary");
 	CHECK(json_valid(out, strlen(out)), "summary json: valid");
 	CHECK(!strncmp(out, "{\"states\":{\"ESTABLISHED\":12,\"SYN_SENT\":0,",
 		       strlen("{\"states\":{\"ESTABLISHED\":12,\"SYN_SENT\":0,")) &&
@@ -287,6 +289,7 @@ static void test_status_out(void)
 
 	status_print_json(capture_begin(&c), &st);
 	out = capture_end(&c);
+	capture_save(&c, "status");
 	CHECK(json_valid(out, strlen(out)) &&
 	      strstr(out, "\"probes\":[{\"name\":\"sock:inet_sock_set_state\","
 		     "\"attached\":true,\"missed\":0,\"hits\":42,\"loses\":\"every state change\"},") &&

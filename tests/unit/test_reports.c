@@ -75,6 +75,7 @@ static void test_listeners_out(void)
 	memcpy(l[1].comm, HOSTILE_COMM, sizeof(HOSTILE_COMM));
 	listeners_print_json(capture_begin(&c), &ls);
 	out = capture_end(&c);
+	capture_save(&c, "listeners");
 	CHECK(starts(out, "[{\"netns\":4026531840,\"netns_cookie\":1,\"family\":\"inet\","
 		       "\"addr\":\"0.0.0.0\","
 		       "\"port\":80,\"syn_queue\":1,\"syn_queue_peak\":9,\"accept_queue\":2,"
@@ -153,6 +154,7 @@ static void test_leaks_out(void)
 
 	leaks_print_json(capture_begin(&c), &s);
 	out = capture_end(&c);
+	capture_save(&c, "leaks");
 	CHECK(starts(out, "[{\"sk\":\"full\",\"state\":\"CLOSE_WAIT\",\"age_ns\":303000000000,"
 		       "\"cookie\":5,\"netns\":4026532281,\"netns_cookie\":17,\"family\":\"inet\","
 		       "\"saddr\":\"127.0.0.1\","
@@ -243,6 +245,7 @@ static void test_dwell_out(void)
 	tap_streq(capture_end(&c), "{\"SYN_SENT\":{\"buckets\":[{\"le_ns\":131071,\"count\":99},"
 		  "{\"le_ns\":2097151,\"count\":1}],\"count\":100}}\n",
 		  "dwell json: states with samples, non-empty buckets");
+	capture_save(&c, "dwell");
 	capture_free(&c);
 	dwell_print_json(capture_begin(&c), &sum, TW_STATE_BIT(TCPWATCH_TIME_WAIT));
 	tap_streq(capture_end(&c), "{\"TIME_WAIT\":{\"buckets\":[],\"count\":0}}\n",
@@ -298,6 +301,7 @@ static void test_timewait_out(void)
 		  "\"ports_counted\":1105,\"local_ports\":[{\"port\":8080,\"count\":800},{\"port\":8081,\"count\":5}],"
 		  "\"remote_ports\":[{\"port\":5432,\"count\":300}]}\n",
 		  "timewait json: rates, reasons (request ends left out), ports");
+	capture_save(&c, "timewait");
 	capture_free(&c);
 	timewait_print_human(capture_begin(&c), &r);
 	out = capture_end(&c);
@@ -340,6 +344,7 @@ static void test_overflow_event(void)
 		  "\"old\":\"LISTEN\",\"new\":\"LISTEN\",\"dwell_ns\":null,\"pid\":12,"
 		  "\"comm\":\"nginx\",\"syn_queue\":3,\"accept_queue\":129,\"backlog\":128}\n",
 		  "overflow event json: the state-event keys and the queues");
+	capture_save(&c, "event");
 	capture_free(&c);
 	ev.type = TCPWATCH_EV_SYN_DROP;
 	memcpy(ev.comm, HOSTILE_COMM, sizeof(HOSTILE_COMM));
