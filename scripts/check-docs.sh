@@ -20,19 +20,12 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=$1 sample=$2
 doc=$root/Documentation
-n=0 failed=0
+TAP_PREFIX=docs
+# shellcheck source=scripts/lib/tap.sh
+. "$root/scripts/lib/tap.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-tap() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - docs: $2"
-	else
-		echo "not ok $n - docs: $2"
-		failed=$((failed + 1))
-	fi
-}
 
 # lacking WHAT LIST: WHAT and the lines of LIST, if LIST is not empty.
 lacking() {
@@ -43,8 +36,7 @@ if command -v mandoc >/dev/null; then
 	out=$(mandoc -Tlint -Wwarning "$doc/tcpwatch.8" "$doc/tcpwatchd.8" 2>&1)
 	tap $? "mandoc -Tlint: tcpwatch.8 and tcpwatchd.8 clean$(lacking says "$out")"
 else
-	n=$((n + 1))
-	echo "ok $n - docs: mandoc -Tlint # SKIP mandoc not installed"
+	tap_skip "mandoc -Tlint" "mandoc not installed"
 fi
 
 # Man page text with its escapes undone, for looking names up.
@@ -122,4 +114,4 @@ missing=$(cd "$root" && grep -ohE '\b(kmod|userspace|scripts|tests|Documentation
 [ -z "$missing" ]
 tap $? "every file the docs name is in the tree$(lacking missing "$missing")"
 
-[ "$failed" -eq 0 ]
+tap_done

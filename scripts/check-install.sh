@@ -20,17 +20,10 @@ series=${1:-6.1}
 SECURITY_MAX=1.5
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-n=0 failed=0
+TAP_PREFIX=install
+# shellcheck source=scripts/lib/tap.sh
+. "$TCPWATCH_ROOT/scripts/lib/tap.sh"
 
-tap() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - install: $2"
-	else
-		echo "not ok $n - install: $2"
-		failed=$((failed + 1))
-	fi
-}
 
 make -s -C "$TCPWATCH_ROOT" install DESTDIR="$stage" KERNEL="$series" >"$stage.log" 2>&1
 tap $? "make install DESTDIR=... KERNEL=$series" || tail -n 20 "$stage.log" >&2
@@ -68,8 +61,7 @@ if command -v systemd-analyze >/dev/null; then
 	tap $? "systemd-tmpfiles links node_exporter's textfile directory to /run/tcpwatch/tcpwatch.prom"
 	rm -rf "$stage/verify" "$stage/var"
 else
-	echo "ok $((n + 1)) - install: systemd checks # SKIP no systemd-analyze"
-	n=$((n + 1))
+	tap_skip "systemd checks" "no systemd-analyze"
 fi
 
 # DKMS, staged: its trees in the stage, the kernel's own headers to build.
@@ -94,8 +86,7 @@ if command -v dkms >/dev/null; then
 	tap $? "dkms-uninstall leaves no file behind${left:+: $left}"
 	rm -rf "$d"
 else
-	n=$((n + 1))
-	echo "ok $n - install: DKMS # SKIP dkms is not installed"
+	tap_skip DKMS "dkms is not installed"
 fi
 
 make -s -C "$TCPWATCH_ROOT" uninstall DESTDIR="$stage" KERNEL="$series" >"$stage.log" 2>&1
@@ -104,4 +95,4 @@ left=$(find "$stage" ! -type d)
 [ -z "$left" ]
 tap $? "uninstall leaves no file behind${left:+: $left}"
 rm -f "$stage.log"
-[ "$failed" -eq 0 ]
+tap_done

@@ -8,7 +8,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PATH=$1:$PATH
 # shellcheck source=userspace/completion/tcpwatch.bash
 . "$here/tcpwatch.bash"
-n=0 failed=0
+TAP_PREFIX=completion
+# shellcheck source=scripts/lib/tap.sh
+. "$here/../../scripts/lib/tap.sh"
 
 # completes "WORD WORD ... CUR": COMPREPLY for the last word.
 completes() {
@@ -23,12 +25,10 @@ expect() {
 	local want=$1 got
 	shift
 	got=$(completes "$@")
-	n=$((n + 1))
 	if [ "$got" = "$want" ]; then
-		echo "ok $n - completion: '$*' -> '$want'"
+		tap 0 "'$*' -> '$want'"
 	else
-		echo "not ok $n - completion: '$*' -> '$got', expected '$want'"
-		failed=$((failed + 1))
+		tap 1 "'$*' -> '$got', expected '$want'"
 	fi
 }
 
@@ -42,4 +42,4 @@ expect "TIME_WAIT,LAST_ACK" tcpwatch events -s TIME_WAIT,LAST
 expect "svg" tcpwatch graph --format s
 expect "--netns-label" tcpwatchd --netns
 expect "" tcpwatch events --port 8
-[ "$failed" -eq 0 ]
+tap_done

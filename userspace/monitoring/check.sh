@@ -13,20 +13,13 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 sample=$1
-n=0 failed=0
+TAP_PREFIX=monitoring
+# shellcheck source=scripts/lib/tap.sh
+. "$here/../../scripts/lib/tap.sh"
 
-tap() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - monitoring: $2"
-	else
-		echo "not ok $n - monitoring: $2"
-		failed=$((failed + 1))
-	fi
-}
 
 if ! command -v promtool >/dev/null; then
-	echo "ok 1 - monitoring: promtool checks # SKIP promtool not installed (apt-get install prometheus)"
+	tap_skip "promtool checks" "promtool not installed (apt-get install prometheus)"
 	exit 0
 fi
 tmp=$(mktemp -d)
@@ -59,4 +52,4 @@ missing=$(comm -23 "$tmp/used" "$tmp/written")
 [ -z "$missing" ]
 tap $? "every metric the rules and dashboard use, tcpwatchd writes${missing:+ (not: $missing)}"
 
-[ "$failed" -eq 0 ]
+tap_done
